@@ -1,0 +1,174 @@
+"""Loading and validating ``conf/curriculum.yaml``: site metadata, print defaults and tracks.
+
+The file is validated as a whole on load: every unknown key, wrong type or bad value is reported
+(with file and line) before anything is built, so a contributor fixes them all in one go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Code, Diagnostic, DiagnosticError
+from .model import Track
+from .yamlsource import (
+    LinedDict,
+    Source,
+    check_keys,
+    did_you_mean,
+    get_mapping,
+    get_str,
+    iter_mappings,
+    load,
+)
+
+CURRICULUM_FILE = "curriculum.yaml"
+PAPER_SIZES = ("letter", "a4")
+_LENGTH = re.compile(r"^\d+(\.\d+)?(mm|in|pt)$")
+
+
+@dataclass
+class SiteSettings:
+    title: str
+    subtitle: str = ""
+    author: str = ""
+    version: str = "0.1.0"
+    date: str = ""  # ISO date printed on PDFs; empty means SOURCE_DATE_EPOCH or today
+    language: str = "en"
+    license: str = "CC BY-SA 4.0"
+    license_url: str = "https://creativecommons.org/licenses/by-sa/4.0/"
+    online_address: str = ""  # printed on handouts only when set
+    facilitator_view: bool = True
+
+
+@dataclass
+class PrintSettings:
+    paper: str = "letter"
+    bleed: str = "0mm"
+    crop_marks: bool = False
+    large_print: bool = True
+
+
+@dataclass
+class CurriculumConfig:
+    path: Path
+    site: SiteSettings
+    print: PrintSettings
+    tracks: list[Track] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def track(self, track_id: str) -> Track | None:
+        return next((t for t in self.tracks if t.id == track_id), None)
+
+    @property
+    def build_date(self) -> str:
+        if self.site.date:
+            return self.site.date
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        moment = (
+            dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+        )
+        return moment.date().isoformat()
+
+
+SITE_KEYS = (
+    "title",
+    "subtitle",
+    "author",
+    "version",
+    "date",
+    "language",
+    "license",
+    "license_url",
+    "online_address",
+    "facilitator_view",
+)
+PRINT_KEYS = ("paper", "bleed", "crop_marks", "large_print")
+
+
+def load_curriculum_config(path: Path) -> CurriculumConfig:
+    """Load a curriculum file (``conf/curriculum.yaml``); raise DiagnosticError listing every problem."""
+    if path.is_dir():
+        path = path / CURRICULUM_FILE
+    source = Source(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DiagnosticError(
+            [Diagnostic.of(Code.FILE_UNREADABLE, f"cannot read {path.name}: {exc.strerror}", path)]
+        ) from None
+    data = load(text, source)
+    if not isinstance(data, LinedDict):
+        raise DiagnosticError([Diagnostic.of(Code.CONFIG_INVALID, "must be a mapping", path, 1)])
+    check_keys(data, ("site", "print", "tracks"), source)
+    site_data = get_mapping(data, "site", source)
+    check_keys(site_data, SITE_KEYS, source, " in 'site'")
+    site = SiteSettings(
+        title=get_str(site_data, "title", source, required=True),
+        subtitle=get_str(site_data, "subtitle", source),
+        author=get_str(site_data, "author", source),
+        version=get_str(site_data, "version", source, default="0.1.0"),
+        date=_get_date(site_data, source),
+        language=get_str(site_data, "language", source, default="en"),
+        license=get_str(site_data, "license", source, default="CC BY-SA 4.0"),
+        license_url=get_str(
+            site_data, "license_url", source, default="https://creativecommons.org/licenses/by-sa/4.0/"
+        ),
+        online_address=get_str(site_data, "online_address", source),
+        facilitator_view=_get_bool(site_data, "facilitator_view", source, True),
+    )
+    print_data = get_mapping(data, "print", source)
+    check_keys(print_data, PRINT_KEYS, source, " in 'print'")
+    paper = get_str(print_data, "paper", source, default="letter").lower()
+    if paper not in PAPER_SIZES:
+        source.error(
+            Code.CONFIG_INVALID,
+            f"paper must be one of {', '.join(PAPER_SIZES)}, got {paper!r}{did_you_mean(paper, PAPER_SIZES)}",
+            print_data.line_of("paper"),
+        )
+        paper = "letter"
+    bleed = get_str(print_data, "bleed", source, default="0mm")
+    if not _LENGTH.match(bleed):
+        source.error(
+            Code.CONFIG_INVALID, f"bleed must be a length like 3mm, got {bleed!r}", print_data.line_of("bleed")
+        )
+        bleed = "0mm"
+    settings = PrintSettings(
+        paper=paper,
+        bleed=bleed,
+        crop_marks=_get_bool(print_data, "crop_marks", source, False),
+        large_print=_get_bool(print_data, "large_print", source, True),
+    )
+    tracks: list[Track] = []
+    if "tracks" in data:
+        for _, item in iter_mappings(data["tracks"], "tracks", source, data.line_of("tracks")):
+            track = Track.from_mapping(item, source)
+            if any(t.id == track.id for t in tracks):
+                source.error(Code.DUPLICATE_ID, f"track id {track.id!r} is used twice", item.line)
+            tracks.append(track)
+    source.raise_if_errors()
+    return CurriculumConfig(path, site, settings, tracks, warnings=source.diagnostics)
+
+
+def _get_bool(mapping: LinedDict, key: str, source: Source, default: bool) -> bool:
+    value = mapping.get(key, default)
+    if not isinstance(value, bool):
+        source.error(Code.CONFIG_INVALID, f"{key!r} must be true or false", mapping.line_of(key))
+        return default
+    return value
+
+
+def _get_date(mapping: LinedDict, source: Source) -> str:
+    value = mapping.get("date")
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        source.error(Code.CONFIG_INVALID, f"date must look like 2026-01-31, got {value!r}", mapping.line_of("date"))
+        return ""

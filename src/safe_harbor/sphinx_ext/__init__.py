@@ -1,0 +1,83 @@
+"""The Sphinx side of Safe Harbor: wiring only; each concern lives in its own module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from .. import __version__
+from . import nodes as sh
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def setup_extension(app: Sphinx) -> dict[str, Any]:
+    from ..builders.facilitator import FacilitatorHTMLBuilder
+    from ..builders.printhtml import PrintFragmentsBuilder
+    from .config_bridge import register_config_values
+    from .directives import HandoutRole, all_directives
+    from .domain import CurriculumDomain
+    from .reading import ModulePageTransform, read_front_matter
+    from .site import add_site_assets, add_view_switch, check_consistency
+    from .writing import on_doctree_resolved
+
+    register_config_values(app)
+    app.add_config_value("safe_harbor_glossary_doc", "docs/glossary", "env", str)
+    app.add_config_value("safe_harbor_view_switch", True, "html", bool)
+    app.add_domain(CurriculumDomain)
+    for node_class in (sh.facilitator_only, sh.curriculum_block, sh.activity):
+        app.add_node(node_class, **{fmt: sh.CONTAINER_VISITORS for fmt in sh.FORMATS})
+    app.add_node(sh.handout_ref, **{fmt: sh.INLINE_VISITORS for fmt in sh.FORMATS})
+    for name, directive in all_directives().items():
+        app.add_directive(name, directive)
+    app.add_role("handout", HandoutRole())
+    app.add_transform(ModulePageTransform)
+    app.add_builder(FacilitatorHTMLBuilder)
+    app.add_builder(PrintFragmentsBuilder)
+
+    app.connect("source-read", read_front_matter)
+    app.connect("env-get-updated", _pages_to_rewrite)
+    app.connect("env-check-consistency", check_consistency)
+    app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("builder-inited", add_site_assets)
+    app.connect("html-page-context", add_view_switch)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
+
+
+def _pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Pages this builder must write again although their own source did not change.
+
+    Sphinx's HTML builders compare a page's output with its *source* file only.  Safe Harbor
+    writes several outputs from one read, and some pages show other pages' data, so a page is
+    rewritten when it was re-read after this builder last wrote it (an edited dependency such as
+    ``conf/curriculum.yaml``), and an aggregate page (agenda, checklist, index) when any module
+    or handout was re-read after it was written.
+    """
+    from .config_bridge import content_kind
+    from .domain import get_domain
+
+    output_path = getattr(app.builder, "get_output_path", None)
+    if output_path is None:
+        return []
+    newest_content = max(
+        (t for d, t in env.all_docs.items() if content_kind(env, d)), default=0
+    )
+    aggregates = get_domain(env).aggregate_docs
+    stale = []
+    for docname, read_at in env.all_docs.items():
+        try:
+            written_at = Path(output_path(docname)).stat().st_mtime_ns // 1000
+        except OSError:
+            continue  # never written: Sphinx already lists it
+        if read_at > written_at or (docname in aggregates and newest_content > written_at):
+            stale.append(docname)
+    return stale

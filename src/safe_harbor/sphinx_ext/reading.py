@@ -1,0 +1,166 @@
+"""Read phase: front matter into the model, then the summary card and the sources section.
+
+``source-read`` parses the YAML front matter of module and handout pages with line numbers and
+stores the model object in the curriculum domain before the directives run, so each
+``activity`` directive can add itself to its module.  A transform then adds the parts every
+module page has (summary card, facilitator plan, sources) from the same model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
+
+from ..diagnostics import Code, DiagnosticError
+from ..model import Activity, Handout, Module, format_minutes
+from ..yamlsource import LinedDict, Source, load, split_front_matter
+from . import nodes as sh
+from .config_bridge import content_kind
+from .directives import warn
+from .domain import BlockRecord, NoteRecord, get_domain
+from .tables import bullet_list, field_list, table
+
+
+def read_front_matter(app: Sphinx, docname: str, content: list[str]) -> None:
+    kind = content_kind(app.env, docname)
+    if kind is None:
+        return
+    path = app.env.doc2path(docname)
+    text, _ = split_front_matter(content[0])
+    source = Source(path, first_line=2)
+    if text is None:
+        warn(Code.CONFIG_MISSING_KEY, f"{kind[0]} page needs YAML front matter (--- ... ---) at the top", (docname, 1))
+        return
+    try:
+        data = load(text, source)
+    except DiagnosticError as exc:
+        for diag in exc.diagnostics:
+            warn(Code.YAML_SYNTAX, diag.message, (docname, diag.line))
+        return
+    if not isinstance(data, LinedDict):
+        warn(Code.CONFIG_INVALID, "front matter must be a mapping of keys to values", (docname, 2))
+        return
+    domain = get_domain(app.env)
+    if kind[0] == "module":
+        domain.modules_by_doc[docname] = Module.from_front_matter(kind[1], data, source)
+    else:
+        domain.handouts_by_doc[docname] = Handout.from_front_matter(kind[1], data, source)
+    for diag in source.diagnostics:
+        code = Code.from_code(diag.code) or Code.CONFIG_INVALID
+        warn(code, diag.message, (docname, diag.line))
+
+
+class ModulePageTransform(SphinxTransform):
+    """Adds the summary card, the facilitator's minute-by-minute plan and the sources section."""
+
+    default_priority = 500
+
+    def apply(self, **kwargs: Any) -> None:
+        domain = get_domain(self.env)
+        docname = self.env.docname
+        module = domain.modules_by_doc.get(docname)
+        handout = domain.handouts_by_doc.get(docname)
+        self.record_structure(module)
+        top = next(iter(self.document.findall(nodes.section)), None)
+        if top is None:
+            return
+        if module is not None:
+            if module.activities and module.activity_minutes != module.duration:
+                warn(
+                    Code.DURATION_MISMATCH,
+                    f"module duration is {module.duration} min but its activities add up to "
+                    f"{module.activity_minutes} min",
+                    (docname, 2),
+                )
+            top.insert(1, summary_card(module))
+            top.insert(2, facilitator_plan(module))
+            if module.sources:
+                top += sources_section(module.sources, docname)
+        elif handout is not None and handout.sources:
+            top += sources_section(handout.sources, docname)
+
+
+    def record_structure(self, module: Module | None) -> None:
+        """Activities (titled by their section), facilitator notes and key points, in order."""
+        domain = get_domain(self.env)
+        docname = self.env.docname
+        for node in self.document.findall(sh.activity):
+            section = _enclosing_section(node)
+            if not node["title"]:
+                node["title"] = section[0].astext() if section is not None else "Activity"
+            if not node["activity_id"]:
+                node["activity_id"] = section["ids"][0] if section is not None and section["ids"] else f"activity-{node.line}"
+            if module is None:
+                warn(Code.MISPLACED_DIRECTIVE, "activity outside a module page is not timed", node)
+                continue
+            module.activities.append(
+                Activity(node["activity_id"], node["title"], node["minutes"], node["format"], node["materials"], node.line or 0)
+            )
+        for note in self.document.findall(sh.facilitator_only):
+            section = _enclosing_section(note)
+            context = section[0].astext() if section is not None else ""
+            excerpt = " ".join(note[1].astext().split()[:24]) if len(note) > 1 else ""
+            domain.add_note(docname, NoteRecord(note["kind"], note["ids"][0], context, excerpt))
+        for block in self.document.findall(sh.curriculum_block):
+            if block["kind"] in ("objectives", "key-points"):
+                items = [item.astext().strip() for bullet in block.findall(nodes.bullet_list) for item in bullet.children]
+                domain.add_block(docname, BlockRecord(block["kind"], items))
+
+
+def _enclosing_section(node: nodes.Node | None) -> nodes.section | None:
+    while node is not None and not isinstance(node, nodes.section):
+        node = node.parent
+    return node
+
+
+def summary_card(module: Module) -> nodes.container:
+    card = nodes.container(classes=["sh-summary"])
+    card += nodes.rubric("At a glance", "At a glance", classes=["sh-block-title"])
+    rows: list[tuple[str, nodes.Node | str]] = [("Duration", format_minutes(module.duration))]
+    if module.audience:
+        rows.append(("Audience", module.audience))
+    rows.append(("Summary", module.summary))
+    card += field_list(rows, classes=["sh-summary-facts"])
+    sections = [
+        ("By the end, participants will be able to", module.objectives),
+        ("Materials", module.materials),
+        ("Preparation", module.preparation),
+        ("Content notes", module.content_notes),
+    ]
+    for heading, items in sections:
+        if items:
+            card += nodes.paragraph(heading, heading, classes=["sh-summary-heading"])
+            card += bullet_list(items)
+    if module.handouts:
+        card += nodes.paragraph("Handouts", "Handouts", classes=["sh-summary-heading"])
+        card += bullet_list(
+            [sh.handout_ref(h, h, handout_id=h, classes=["sh-handout-ref"]) for h in module.handouts]
+        )
+    return card
+
+
+def facilitator_plan(module: Module) -> sh.facilitator_only:
+    block = sh.facilitator_only(classes=["sh-block", "sh-plan"], kind="plan")
+    block += nodes.rubric("Minute-by-minute plan", "Minute-by-minute plan", classes=["sh-block-title"])
+    rows = [
+        [f"{start}–{start + a.minutes}", a.title, f"{a.minutes} min", a.format]
+        for start, a in module.plan()
+    ]
+    footer = ["Total", "", f"{module.activity_minutes} min", ""]
+    block += table(["Minutes from start", "Activity", "Length", "Format"], rows, footer=footer, classes=["sh-plan-table"])
+    return block
+
+
+def sources_section(sources: list[str], docname: str) -> nodes.section:
+    section = nodes.section(ids=["sources"], names=["sources"], classes=["sh-sources"])
+    section += nodes.title("Sources", "Sources")
+    listing = nodes.enumerated_list(enumtype="arabic", prefix="", suffix=".")
+    for text in sources:
+        item = nodes.list_item()
+        item += nodes.paragraph(text, text)
+        listing += item
+    section += listing
+    return section

@@ -1,0 +1,81 @@
+"""The participant and facilitator sites: self-hosted assets, the view switch, and checks that
+need every document (unknown handouts and modules, tracks)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
+
+from ..diagnostics import Code
+from ..model import Source, check_track
+from .config_bridge import curriculum_config
+from .directives import warn
+from .domain import get_domain
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+SITE_BUILDERS = frozenset({"html", "facilitator"})
+
+
+def add_site_assets(app: Sphinx) -> None:
+    """Fonts and styles ship inside the package: the site makes no third-party requests."""
+    if not isinstance(app.builder, StandaloneHTMLBuilder):
+        return
+    static = str(STATIC)
+    if static not in app.config.html_static_path:
+        app.config.html_static_path.append(static)
+    app.add_css_file("safe-harbor.css")
+
+
+def add_view_switch(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A plain link on every page between the participant and facilitator views."""
+    if app.builder.name not in SITE_BUILDERS or doctree is None:
+        return
+    if not curriculum_config(app.env).site.facilitator_view or not app.config.safe_harbor_view_switch:
+        return
+    up = "../" * pagename.count("/")
+    page = html.escape(f"{pagename}.html")
+    if app.builder.name == "facilitator":
+        here, other, href = "facilitator view", "participant view", f"../{up}{page}"
+    else:
+        here, other, href = "participant view", "facilitator view", f"{up}facilitator/{page}"
+    switch = (
+        f'<nav class="sh-view-switch" aria-label="Views">'
+        f"<p>You are reading the <strong>{here}</strong>. "
+        f'<a href="{href}">Switch to the {other}</a></p></nav>'
+    )
+    context["body"] = switch + context.get("body", "")
+
+
+def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
+    domain = get_domain(env)
+    handouts = domain.handouts()
+    modules = domain.modules()
+    for docname, module in domain.modules_by_doc.items():
+        for handout_id in module.handouts:
+            if handout_id not in handouts:
+                from ..yamlsource import did_you_mean
+
+                warn(
+                    Code.UNKNOWN_HANDOUT,
+                    f"module {module.id!r} lists unknown handout {handout_id!r}"
+                    + did_you_mean(handout_id, handouts),
+                    (docname, module.handout_lines.get(handout_id, 2)),
+                )
+        for prerequisite in module.prerequisites:
+            if prerequisite not in modules:
+                warn(Code.UNKNOWN_MODULE, f"unknown prerequisite module {prerequisite!r}", (docname, 2))
+    config = curriculum_config(env)
+    for track in config.tracks:
+        source = Source(config.path)
+        check_track(track, modules, source)
+        for diag in source.diagnostics:
+            if diag.code == Code.AGENDA_OVERRUN.code:
+                continue  # reported where the agenda is shown
+            warn(Code.from_code(diag.code) or Code.CONFIG_INVALID, diag.message, f"{config.path}:{diag.line}")

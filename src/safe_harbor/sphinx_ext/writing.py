@@ -1,0 +1,92 @@
+"""Write phase: decide what each audience sees and resolve cross-page references.
+
+Runs on ``doctree-resolved`` for every builder, on the builder's own copy of the doctree:
+
+1. facilitator-only nodes are removed unless the builder writes a facilitator output, so the
+   participant HTML, its search index and any other format never contain them;
+2. ``handout`` references become links to the handout's page and its PDF;
+3. aggregate placeholders become tables and lists (see :mod:`.aggregates`).
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.builders import Builder
+from sphinx.util.osutil import relative_uri
+
+from ..diagnostics import Code
+from . import nodes as sh
+from .aggregates import fill_aggregate
+from .directives import warn
+from .domain import get_domain
+
+# Builders whose output is for facilitators.  The print builder keeps everything and writes the
+# participant variant itself (it needs both from one doctree).
+FACILITATOR_BUILDERS = frozenset({"facilitator", "safeharbor-print"})
+
+
+def is_facilitator_builder(builder: Builder) -> bool:
+    return builder.name in FACILITATOR_BUILDERS
+
+
+def strip_facilitator_content(doctree: nodes.Node) -> None:
+    for node in list(doctree.findall(sh.facilitator_only)):
+        node.parent.remove(node)
+
+
+def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    builder = app.builder
+    facilitator = is_facilitator_builder(builder)
+    if not facilitator:
+        strip_facilitator_content(doctree)
+    for placeholder in list(doctree.findall(sh.aggregate)):
+        fill_aggregate(app, placeholder, docname, facilitator=facilitator)
+    for ref in list(doctree.findall(sh.handout_ref)):
+        ref.replace_self(resolve_handout(app, ref, docname))
+
+
+def pdf_uri(builder: Builder, fromdoc: str, path: str) -> str:
+    """URI of a file under the site's downloads folder, as seen from ``fromdoc``."""
+    to_root = "../" * fromdoc.count("/")
+    if builder.name == "facilitator":
+        to_root += "../"
+    downloads = builder.config.safe_harbor_downloads_dir
+    return f"{to_root}{downloads}/{path}"
+
+
+def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node:
+    handout_id = ref["handout_id"]
+    domain = get_domain(app.env)
+    handout = domain.handouts().get(handout_id)
+    target = domain.handout_doc(handout_id)
+    if handout is None or target is None:
+        warn(
+            Code.UNKNOWN_HANDOUT,
+            f"unknown handout {handout_id!r}" + _suggest(handout_id, domain.handouts()),
+            ref,
+        )
+        return nodes.inline(handout_id, handout_id, classes=["sh-handout-missing"])
+    builder = app.builder
+    wrapper = nodes.inline(classes=["sh-handout-ref"])
+    try:
+        page_uri = relative_uri(builder.get_target_uri(fromdoc), builder.get_target_uri(target))
+    except Exception:  # builders without pages (e.g. a linkcheck) still need text
+        page_uri = ""
+    title = nodes.inline(handout.title, handout.title)
+    if page_uri:
+        wrapper += nodes.reference("", "", title, refuri=page_uri, internal=True)
+    else:
+        wrapper += title
+    pdf = pdf_uri(builder, fromdoc, f"handouts/{handout.id}.pdf")
+    label = f"PDF: {handout.title}"
+    wrapper += nodes.Text(" (")
+    wrapper += nodes.reference("", "PDF", refuri=pdf, classes=["sh-pdf-link"], reftitle=label)
+    wrapper += nodes.Text(")")
+    return wrapper
+
+
+def _suggest(word: str, choices: dict[str, object]) -> str:
+    from ..yamlsource import did_you_mean
+
+    return did_you_mean(word, choices)
