@@ -44,6 +44,7 @@ class Code(enum.Enum):
     MISSING_ALT = ("SH303", Severity.ERROR, "image without alt text")
     HARFBUZZ_MISSING = ("SH304", Severity.WARNING, "HarfBuzz subsetting library missing")
     RENDER_TIMEOUT = ("SH305", Severity.ERROR, "PDF rendering took too long")
+    RENDER_WARNING = ("SH306", Severity.WARNING, "the PDF renderer reported a problem")
     # Sphinx and other tools (SH9xx)
     SPHINX = ("SH900", Severity.WARNING, "Sphinx warning")
     SPHINX_ERROR = ("SH901", Severity.ERROR, "Sphinx error")

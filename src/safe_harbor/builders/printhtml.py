@@ -50,6 +50,8 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
 
     def copy_assets(self) -> None:
         """Only images are needed; themes, scripts and static files never reach the PDFs."""
+        # The HTML theme may still write its stylesheet here at build-finished (Furo does).
+        (self.outdir / "_static").mkdir(parents=True, exist_ok=True)
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         title_node = self.env.longtitles.get(docname)
@@ -77,8 +79,10 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
 
     def render_aggregate(self, kind: str, track: str) -> str:
         """Render an agenda or checklist for a track outside any page (for the guides)."""
-        document = new_document("<safe-harbor>", self.docsettings)
+        config = curriculum_config(self.env)
+        document = new_document(str(config.path), self.docsettings)
         placeholder = sh.aggregate(kind=kind, track=track)
+        placeholder.source, placeholder.line = str(config.path), getattr(config.track(track), "line", 1)
         document += placeholder
         fill_aggregate(self._app, placeholder, "index", facilitator=True)
         for ref in list(document.findall(sh.handout_ref)):

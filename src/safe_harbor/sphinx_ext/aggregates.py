@@ -16,10 +16,8 @@ from ..config import CurriculumConfig
 from ..diagnostics import Code
 from ..model import (
 
-    Source,
     Track,
     build_agenda,
-    check_track,
     format_clock,
     format_minutes,
     merge_items,
@@ -84,10 +82,6 @@ def fill_aggregate(app: Sphinx, node: nodes.Element, docname: str, *, facilitato
 def agenda(ctx: AggregateContext) -> list[nodes.Node]:
     result: list[nodes.Node] = []
     for track in ctx.tracks():
-        source = Source(ctx.config.path)
-        check_track(track, ctx.modules, source)
-        for diag in source.diagnostics:
-            warn(Code.from_code(diag.code) or Code.CONFIG_INVALID, diag.message, ctx.node)
         if len(ctx.tracks()) > 1 or not ctx.node.get("track"):
             result.append(nodes.rubric(track.title, track.title, classes=["sh-track-title"]))
         if track.description:

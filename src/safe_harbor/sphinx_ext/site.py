@@ -76,6 +76,4 @@ def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
         source = Source(config.path)
         check_track(track, modules, source)
         for diag in source.diagnostics:
-            if diag.code == Code.AGENDA_OVERRUN.code:
-                continue  # reported where the agenda is shown
             warn(Code.from_code(diag.code) or Code.CONFIG_INVALID, diag.message, f"{config.path}:{diag.line}")

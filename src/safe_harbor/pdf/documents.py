@@ -1,0 +1,275 @@
+"""Assemble one small print document per PDF from the print builder's fragments.
+
+Inputs are ``<print>/manifest.json`` (the curriculum model) and ``<print>/<docname>.json`` (each
+page's body for facilitators and for participants).  Outputs are :class:`PrintJob` objects: the
+complete HTML of a PDF, where it goes, and the source pages it was made from (for messages and
+for incremental rebuilds).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PAPER = {"letter": "letter", "a4": "A4"}
+_INTERNAL_LINK = re.compile(r'(<a class="reference internal[^"]*") href="[^"]*"')
+_ID = re.compile(r'\b(id)="([^"]+)"')
+_ANCHOR = re.compile(r'href="#([^"]+)"')
+_PDF_LINK = re.compile(r'\s*\(<a class="[^"]*sh-pdf-link[^"]*"[^>]*>PDF</a>\)')
+
+
+@dataclass
+class PrintOptions:
+    paper: str = "letter"
+    bleed: str = "0mm"
+    crop_marks: bool = False
+    large_print: bool = True
+
+
+@dataclass
+class PrintJob:
+    """One PDF to render: its HTML, where it goes and what it was made from."""
+
+    output: str  # path relative to the downloads folder
+    title: str
+    html: str
+    kind: str  # handout, large-print, guide, workbook
+    sources: list[str] = field(default_factory=list)  # docnames, for messages
+
+    @property
+    def label(self) -> str:
+        return self.sources[0] if len(self.sources) == 1 else self.output
+
+
+class PrintSet:
+    """The print folder: manifest plus fragments, read lazily and once."""
+
+    def __init__(self, print_dir: Path) -> None:
+        self.dir = print_dir
+        self.manifest: dict[str, Any] = json.loads((print_dir / "manifest.json").read_text("utf-8"))
+        self._pages: dict[str, dict[str, str]] = {}
+
+    def page(self, docname: str) -> dict[str, str]:
+        if docname not in self._pages:
+            self._pages[docname] = json.loads((self.dir / f"{docname}.json").read_text("utf-8"))
+        return self._pages[docname]
+
+    def body(self, docname: str, audience: str, prefix: str = "") -> str:
+        """A page's body for one audience; ``prefix`` keeps its ids unique in a combined PDF."""
+        fragment = self.page(docname)[audience]
+        fragment = _PDF_LINK.sub("", fragment)
+        fragment = _INTERNAL_LINK.sub(r"\1", fragment)
+        if prefix:
+            fragment = _ID.sub(rf'\1="{prefix}-\2"', fragment)
+            fragment = _ANCHOR.sub(rf'href="#{prefix}-\1"', fragment)
+        return fragment
+
+    @property
+    def site(self) -> dict[str, Any]:
+        return self.manifest["site"]  # type: ignore[no-any-return]
+
+
+def stylesheet(options: PrintOptions, *, large_print: bool = False) -> str:
+    css = (STATIC / "print.css").read_text("utf-8")
+    fonts = (STATIC / "fonts").as_uri()
+    page = [f"size: {PAPER[options.paper]};"]
+    if options.bleed not in ("0mm", "0in", "0pt", "0"):
+        page.append(f"bleed: {options.bleed};")
+    if options.crop_marks:
+        page.append("marks: crop cross;")
+    rules = css.replace("__FONTS__", fonts) + "\n@page { " + " ".join(page) + " }\n"
+    if large_print:
+        rules += (STATIC / "print-large.css").read_text("utf-8")
+    return rules
+
+
+def _head(ps: PrintSet, title: str, description: str, css: str) -> str:
+    site = ps.site
+    esc = html.escape
+    return (
+        f'<!DOCTYPE html><html lang="{esc(site["language"])}"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title>"
+        f'<meta name="author" content="{esc(site["author"])}">'
+        f'<meta name="description" content="{esc(description)}">'
+        f'<meta name="generator" content="Safe Harbor">'
+        f'<meta name="dcterms.created" content="{esc(ps.manifest["build_date"])}">'
+        f'<meta name="dcterms.modified" content="{esc(ps.manifest["build_date"])}">'
+        f"<style>{css}</style></head>"
+    )
+
+
+def _footer_line(ps: PrintSet) -> str:
+    site = ps.site
+    parts = [f"{site['title']} {site['version']}", ps.manifest["build_date"], site["license"]]
+    if site.get("online_address"):
+        parts.append(site["online_address"])
+    return " · ".join(parts)
+
+
+def _running(ps: PrintSet, header: str, footer_title: str) -> str:
+    esc = html.escape
+    return (
+        f'<div class="running-header" aria-hidden="true">{esc(header)}</div>'
+        f'<div class="running-title" aria-hidden="true">{esc(footer_title)}</div>'
+        f'<div class="running-meta" aria-hidden="true">{esc(_footer_line(ps))}</div>'
+    )
+
+
+def handout_job(ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *, large: bool) -> PrintJob:
+    modules = {m["id"]: m for m in ps.manifest["modules"]}
+    used_in = [modules[m]["title"] for m in handout["modules"] if m in modules]
+    header = f"{ps.site['title']} · {used_in[0]}" if used_in else ps.site["title"]
+    audience = "facilitator" if handout["audience"] == "facilitator" else "participant"
+    css = stylesheet(options, large_print=large)
+    doc_class = "handout large-print" if large else "handout"
+    document = (
+        _head(ps, handout["title"], handout.get("summary", ""), css)
+        + f'<body class="{doc_class}">'
+        + _running(ps, header, handout["title"])
+        + f"<main>{ps.body(handout['docname'], audience)}</main></body></html>"
+    )
+    folder = "handouts/large-print" if large else "handouts"
+    return PrintJob(
+        f"{folder}/{handout['id']}.pdf",
+        handout["title"] + (" (large print)" if large else ""),
+        document,
+        "large-print" if large else "handout",
+        [handout["docname"]],
+    )
+
+
+def _cover(ps: PrintSet, kind_title: str, track_title: str) -> str:
+    site = ps.site
+    esc = html.escape
+    license_line = f'{esc(site["license"])} (<a href="{esc(site["license_url"])}">{esc(site["license_url"])}</a>)'
+    return (
+        '<section class="cover">'
+        f'<p class="cover-kind">{esc(kind_title)}</p>'
+        f'<h1 class="cover-title">{esc(site["title"])}</h1>'
+        f'<p class="cover-subtitle">{esc(site["subtitle"])}</p>'
+        f'<p class="cover-track">{esc(track_title)}</p>'
+        '<dl class="cover-facts">'
+        f'<dt>Version</dt><dd>{esc(site["version"])}</dd>'
+        f'<dt>Date</dt><dd>{esc(ps.manifest["build_date"])}</dd>'
+        f"<dt>License</dt><dd>{license_line}</dd>"
+        f'<dt>Authors</dt><dd>{esc(site["author"])}</dd>'
+        "</dl></section>"
+    )
+
+
+def _toc(entries: list[tuple[str, str]]) -> str:
+    items = "".join(
+        f'<li><a class="toc-link" href="#{anchor}">{html.escape(title)}</a></li>' for anchor, title in entries
+    )
+    return f'<nav class="toc" aria-label="Contents"><h1 class="toc-title">Contents</h1><ol>{items}</ol></nav>'
+
+
+def _tracks(ps: PrintSet) -> list[dict[str, Any]]:
+    tracks = list(ps.manifest["tracks"])
+    if not tracks:  # no tracks configured: one guide with every module
+        tracks = [
+            {
+                "id": "all-modules",
+                "title": "All modules",
+                "modules": [m["id"] for m in ps.manifest["modules"]],
+                "agenda": "",
+                "checklist": "",
+            }
+        ]
+    return tracks
+
+
+def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> PrintJob:
+    modules = {m["id"]: m for m in ps.manifest["modules"]}
+    handouts = {h["id"]: h for h in ps.manifest["handouts"]}
+    chosen = [modules[m] for m in track["modules"] if m in modules]
+    used_handouts = [handouts[h] for m in chosen for h in dict.fromkeys(m["handouts"]) if h in handouts]
+    used_handouts = list({h["id"]: h for h in used_handouts}.values())
+    toc: list[tuple[str, str]] = []
+    parts: list[str] = []
+    if track.get("agenda"):
+        toc.append(("agenda", "Agenda"))
+        parts.append(f'<section class="chapter" id="agenda"><h1>Agenda</h1>{track["agenda"]}</section>')
+    if track.get("checklist"):
+        toc.append(("checklist", "Preparation checklist"))
+        parts.append(
+            f'<section class="chapter" id="checklist"><h1>Preparation checklist</h1>{track["checklist"]}</section>'
+        )
+    for module in chosen:
+        anchor = f"module-{module['id']}"
+        toc.append((anchor, module["title"]))
+        parts.append(
+            f'<section class="chapter module" id="{anchor}">{ps.body(module["docname"], "facilitator", anchor)}</section>'
+        )
+    if used_handouts:
+        toc.append(("appendices", "Appendix: handouts"))
+        parts.append('<section class="chapter appendices" id="appendices"><h1>Appendix: handouts</h1>')
+        for handout in used_handouts:
+            parts.append(
+                f'<section class="appendix" id="handout-{handout["id"]}">'
+                f'{ps.body(handout["docname"], "facilitator", "h-" + handout["id"])}</section>'
+            )
+        parts.append("</section>")
+    glossary = ps.manifest.get("glossary")
+    if glossary:
+        toc.append(("glossary", "Glossary"))
+        parts.append(f'<section class="chapter back" id="glossary">{ps.body(glossary, "participant", "glossary")}</section>')
+    references = sorted({s for m in chosen for s in m["sources"]} | {s for h in used_handouts for s in h["sources"]})
+    if references:
+        toc.append(("references", "References"))
+        items = "".join(f"<li>{html.escape(r)}</li>" for r in references)
+        parts.append(f'<section class="chapter back" id="references"><h1>References</h1><ul class="references">{items}</ul></section>')
+    title = f"{ps.site['title']} facilitator guide: {track['title']}"
+    body = (
+        _head(ps, title, f"Facilitator guide for the {track['title']} track", stylesheet(options))
+        + '<body class="guide">'
+        + _running(ps, ps.site["title"], f"Facilitator guide · {track['title']}")
+        + _cover(ps, "Facilitator guide", track["title"])
+        + _toc(toc)
+        + "<main>" + "".join(parts) + "</main></body></html>"
+    )
+    sources = [m["docname"] for m in chosen] + [h["docname"] for h in used_handouts]
+    return PrintJob(f"guides/{track['id']}-facilitator-guide.pdf", title, body, "guide", sources)
+
+
+def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> PrintJob:
+    modules = {m["id"]: m for m in ps.manifest["modules"]}
+    handouts = {h["id"]: h for h in ps.manifest["handouts"]}
+    chosen = [modules[m] for m in track["modules"] if m in modules]
+    ordered = list(dict.fromkeys(h for m in chosen for h in m["handouts"] if h in handouts))
+    participant = [handouts[h] for h in ordered if handouts[h]["audience"] == "participant"]
+    toc = [(f"handout-{h['id']}", h["title"]) for h in participant]
+    parts = [
+        f'<section class="chapter workbook-handout" id="handout-{h["id"]}">'
+        f'{ps.body(h["docname"], "participant", "h-" + h["id"])}</section>'
+        for h in participant
+    ]
+    title = f"{ps.site['title']} participant workbook: {track['title']}"
+    body = (
+        _head(ps, title, f"Participant workbook for the {track['title']} track", stylesheet(options))
+        + '<body class="workbook">'
+        + _running(ps, ps.site["title"], f"Participant workbook · {track['title']}")
+        + _cover(ps, "Participant workbook", track["title"])
+        + _toc(toc)
+        + "<main>" + "".join(parts) + "</main></body></html>"
+    )
+    return PrintJob(
+        f"workbooks/{track['id']}-participant-workbook.pdf", title, body, "workbook", [h["docname"] for h in participant]
+    )
+
+
+def plan_jobs(print_dir: Path, options: PrintOptions) -> list[PrintJob]:
+    """Every PDF of the curriculum, in a stable order (handouts, large print, guides, workbooks)."""
+    ps = PrintSet(print_dir)
+    jobs = [handout_job(ps, h, options, large=False) for h in ps.manifest["handouts"]]
+    if options.large_print:
+        jobs += [handout_job(ps, h, options, large=True) for h in ps.manifest["handouts"]]
+    for track in _tracks(ps):
+        jobs.append(guide_job(ps, track, options))
+        jobs.append(workbook_job(ps, track, options))
+    return jobs

@@ -1,0 +1,238 @@
+"""Render print jobs to PDF: skip what has not changed, render the rest in parallel, atomically.
+
+* **Incremental.** Each job's key is a SHA-256 of its HTML, the bytes of every local file it
+  uses (fonts, images), the paper options and the WeasyPrint version.  Keys are stored in a
+  cache file next to the downloads; a job whose key and output are unchanged is not rendered.
+* **Parallel.** Jobs run in a process pool, one worker per core by default; each worker imports
+  WeasyPrint once (in the pool initializer), not once per PDF.
+* **Atomic.** A worker writes ``.name.pdf.tmp-<pid>`` next to the target and renames it into place
+  only after WeasyPrint finished; a failure or a kill leaves the previous PDF untouched.
+* **Safe.** Every fetch goes through :class:`~.fetcher.SandboxFetcher`; each document has a time
+  limit.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import logging
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Code, Diagnostic
+from .documents import PrintJob
+
+RENDERER_VERSION = "1"  # bump when the way PDFs are written changes
+_LOCAL_URL = re.compile(r"""(?:src|href)=["']([^"':]+)["']|url\(["']?(file://[^"')]+)["']?\)""")
+
+
+@dataclass
+class RenderResult:
+    output: str
+    rendered: bool
+    pages: int = 0
+    seconds: float = 0.0
+    diagnostic: Diagnostic | None = None
+
+
+class PdfCache:
+    """Output path -> key of the job that produced the PDF now on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.keys: dict[str, str] = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            self.keys = {}
+
+    def save(self) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(self.keys, indent=1, sort_keys=True), "utf-8")
+        os.replace(tmp, self.path)
+
+
+def job_key(job: PrintJob, base_dir: Path, file_hashes: dict[str, str]) -> str:
+    import weasyprint
+
+    digest = hashlib.sha256()
+    digest.update(f"{RENDERER_VERSION}\0{weasyprint.__version__}\0".encode())
+    digest.update(job.html.encode())
+    for match in _LOCAL_URL.finditer(job.html):
+        ref = match.group(1) or match.group(2)
+        path = Path(ref[7:]) if ref.startswith("file://") else base_dir / ref
+        key = str(path)
+        if key not in file_hashes:
+            try:
+                file_hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                file_hashes[key] = "missing"
+        digest.update(f"{key}\0{file_hashes[key]}\0".encode())
+    return digest.hexdigest()
+
+
+# --- worker side -----------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+class _LogCapture(logging.Handler):
+    """Collects what WeasyPrint logs (unsupported CSS, missing images) for the current render."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class RenderTimeout(BaseException):
+    """BaseException so that no ``except Exception`` inside the renderer swallows it."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise RenderTimeout()
+
+
+def init_worker(allowed_roots: Sequence[str]) -> None:
+    """Pool initializer: import WeasyPrint and build the sandbox once per worker process."""
+    import weasyprint
+
+    from .fetcher import SandboxFetcher
+
+    _WORKER["weasyprint"] = weasyprint
+    _WORKER["log"] = _LogCapture()
+    logger = logging.getLogger("weasyprint")
+    logger.handlers[:] = [_WORKER["log"]]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    progress = logging.getLogger("weasyprint.progress")
+    progress.handlers[:] = []
+    progress.setLevel(logging.ERROR)
+    progress.propagate = False
+    _WORKER["fetcher"] = SandboxFetcher([Path(r) for r in allowed_roots])
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+
+def render_one(html: str, base_url: str, target: str, identifier: str, timeout: int) -> dict[str, Any]:
+    """Render one document into ``target`` atomically; return pages and time, or the error."""
+    from .fetcher import FetchRefused
+
+    weasyprint = _WORKER["weasyprint"]
+    started = time.perf_counter()
+    dest = Path(target)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    _WORKER["log"].messages.clear()
+    signal.alarm(timeout)
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=base_url, url_fetcher=_WORKER["fetcher"]
+        ).render()
+        document.write_pdf(
+            tmp,
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=identifier.encode()[:32],
+        )
+        signal.alarm(0)
+        os.replace(tmp, dest)
+        return {
+            "pages": len(document.pages),
+            "seconds": time.perf_counter() - started,
+            "log": list(_WORKER["log"].messages),
+        }
+    except FetchRefused as exc:
+        return {"error": "fetch", "message": f"refused {exc.url}: {exc.reason}"}
+    except RenderTimeout:
+        return {"error": "timeout", "message": f"rendering took longer than {timeout} s and was stopped"}
+    except Exception as exc:  # any renderer failure becomes one diagnostic, never a traceback
+        return {"error": "render", "message": f"{type(exc).__name__}: {exc}"}
+    finally:
+        signal.alarm(0)
+        tmp.unlink(missing_ok=True)
+
+
+# --- coordinator side ------------------------------------------------------------------------
+
+Progress = Callable[[int, int, str], None]
+
+
+def render_jobs(
+    jobs: Sequence[PrintJob],
+    *,
+    base_dir: Path,
+    downloads_dir: Path,
+    cache_path: Path,
+    allowed_roots: Sequence[Path],
+    workers: int,
+    timeout: int = 120,
+    progress: Progress | None = None,
+    source_path: Callable[[str], str] = lambda docname: docname,
+) -> list[RenderResult]:
+    cache = PdfCache(cache_path)
+    file_hashes: dict[str, str] = {}
+    todo: list[tuple[PrintJob, str]] = []
+    results: list[RenderResult] = []
+    for job in jobs:
+        key = job_key(job, base_dir, file_hashes)
+        if cache.keys.get(job.output) == key and (downloads_dir / job.output).exists():
+            results.append(RenderResult(job.output, rendered=False))
+        else:
+            todo.append((job, key))
+    _remove_stale(jobs, cache, downloads_dir)
+    if todo:
+        base_url = base_dir.resolve().as_uri() + "/"
+        roots = [str(r) for r in allowed_roots]
+        done = 0
+        with cf.ProcessPoolExecutor(
+            max_workers=max(1, min(workers, len(todo))), initializer=init_worker, initargs=(roots,)
+        ) as pool:
+            futures = {
+                pool.submit(render_one, job.html, base_url, str(downloads_dir / job.output), key, timeout): (job, key)
+                for job, key in todo
+            }
+            for future in cf.as_completed(futures):
+                job, key = futures[future]
+                done += 1
+                outcome = future.result()
+                if "error" in outcome:
+                    code = {"fetch": Code.FETCH_REFUSED, "timeout": Code.RENDER_TIMEOUT}.get(
+                        outcome["error"], Code.RENDER_FAILED
+                    )
+                    where = source_path(job.sources[0]) if len(job.sources) == 1 else job.output
+                    message = f"{job.output}: {outcome['message']}"
+                    results.append(RenderResult(job.output, False, diagnostic=Diagnostic.of(code, message, where)))
+                    cache.keys.pop(job.output, None)
+                else:
+                    cache.keys[job.output] = key
+                    results.append(RenderResult(job.output, True, outcome["pages"], outcome["seconds"]))
+                    for line in dict.fromkeys(outcome["log"]):
+                        results.append(
+                            RenderResult(
+                                job.output,
+                                False,
+                                diagnostic=Diagnostic.of(Code.RENDER_WARNING, f"{job.output}: {line}", job.label),
+                            )
+                        )
+                if progress:
+                    progress(done, len(todo), job.output)
+                # save as we go: an interrupted build keeps what it finished
+                cache.save()
+    cache.save()
+    return results
+
+
+def _remove_stale(jobs: Sequence[PrintJob], cache: PdfCache, downloads_dir: Path) -> None:
+    """PDFs this builder made earlier for jobs that no longer exist (a handout was removed)."""
+    planned = {job.output for job in jobs}
+    for output in list(cache.keys):
+        if output not in planned:
+            (downloads_dir / output).unlink(missing_ok=True)
+            del cache.keys[output]

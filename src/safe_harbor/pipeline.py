@@ -1,0 +1,214 @@
+"""The build pipeline behind ``safe-harbor build``.
+
+1. **Configuration**: ``conf/curriculum.yaml`` is loaded and validated; problems stop the build.
+2. **Sphinx**: one read of the sources, then three writes from the same pickled environment and
+   doctrees: participant site (``html``), facilitator view (``facilitator``) and print fragments
+   (``safeharbor-print``).  Sphinx's own incremental logic applies to each.
+3. **PDFs**: print documents are assembled from the fragments and rendered in parallel, only when
+   their content hash changed, into ``site/downloads/``.
+
+Every problem from any stage is collected as a :class:`~safe_harbor.diagnostics.Diagnostic`.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import io
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .config import CurriculumConfig, load_curriculum_config
+from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphinx_warning
+from .pdf.render import RenderResult
+
+Stage = Literal["site", "pdf"]
+_RECORD_START = re.compile(r"^(?:[^\n]*?: )?(?:WARNING|ERROR|CRITICAL|SEVERE): ", re.M)
+
+
+@dataclass
+class BuildOptions:
+    root: Path
+    out: Path | None = None
+    paper: str | None = None
+    jobs: int = 0  # 0: all cores
+    strict: bool = False
+    only: Stage | None = None
+    bleed: str | None = None
+    crop_marks: bool | None = None
+    verbose: bool = False
+
+    @property
+    def build_dir(self) -> Path:
+        return self.out or self.root / "_build"
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or os.cpu_count() or 1
+
+
+@dataclass
+class BuildReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    pdfs: list[RenderResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    def failed(self, strict: bool) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+
+Reporter = Callable[[str], None]
+
+
+def paths(options: BuildOptions) -> dict[str, Path]:
+    build = options.build_dir
+    return {
+        "doctrees": build / ".doctrees",
+        "site": build / "site",
+        "facilitator": build / "site" / "facilitator",
+        "print": build / "print",
+        "downloads": build / "site" / "downloads",
+        "pdfcache": build / ".pdf-cache.json",
+    }
+
+
+def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
+    report = BuildReport()
+    try:
+        config = load_curriculum_config(options.root / "conf")
+    except DiagnosticError as exc:
+        report.diagnostics.extend(exc.diagnostics)
+        return report
+    report.diagnostics.extend(config.warnings)
+    where = paths(options)
+
+    builders: list[tuple[str, Path, str]] = []
+    if options.only != "pdf":
+        builders.append(("html", where["site"], "participant site"))
+        if config.site.facilitator_view:
+            builders.append(("facilitator", where["facilitator"], "facilitator view"))
+    if options.only != "site":
+        builders.append(("safeharbor-print", where["print"], "print fragments"))
+    for number, (name, outdir, label) in enumerate(builders, start=1):
+        say(f"[{number}/{len(builders) + (options.only != 'site')}] {label}")
+        started = time.perf_counter()
+        run_sphinx(options, name, outdir, where["doctrees"], report)
+        report.timings[name] = time.perf_counter() - started
+        if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
+            return report
+    if options.only != "site":
+        say(f"[{len(builders) + 1}/{len(builders) + 1}] PDFs")
+        started = time.perf_counter()
+        render_pdfs(options, config, where, report, say)
+        report.timings["pdf"] = time.perf_counter() - started
+    return report
+
+
+def run_sphinx(options: BuildOptions, builder: str, outdir: Path, doctrees: Path, report: BuildReport) -> None:
+    from sphinx.application import Sphinx
+    from sphinx.errors import SphinxError
+    from sphinx.util.console import nocolor
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    nocolor()  # warnings are parsed, not shown as they come
+
+    warnings = io.StringIO()
+    status = io.StringIO() if not options.verbose else None
+    confdir = options.root / "conf"
+    try:
+        with patch_docutils(confdir), docutils_namespace():
+            app = Sphinx(
+                srcdir=options.root,
+                confdir=confdir,
+                outdir=outdir,
+                doctreedir=doctrees,
+                buildername=builder,
+                status=status,
+                warning=warnings,
+                freshenv=False,
+                parallel=options.workers,
+                keep_going=True,
+            )
+            app.build()
+    except SphinxError as exc:
+        report.add(Diagnostic.of(Code.SPHINX_ERROR, f"{exc} (build stopped)", options.root / "conf"))
+    except Exception as exc:  # an extension bug must still give one line, not a traceback
+        if os.environ.get("SAFE_HARBOR_DEBUG"):
+            raise
+        report.add(Diagnostic.of(Code.SPHINX_ERROR, f"{type(exc).__name__}: {exc} (build stopped)", ""))
+    for record in split_warning_records(warnings.getvalue()):
+        diagnostic = parse_sphinx_warning(record)
+        if diagnostic is not None:
+            report.add(diagnostic)
+
+
+def split_warning_records(text: str) -> list[str]:
+    starts = [m.start() for m in _RECORD_START.finditer(text)]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=False)]
+
+
+def render_pdfs(
+    options: BuildOptions, config: CurriculumConfig, where: dict[str, Path], report: BuildReport, say: Reporter
+) -> None:
+    from .pdf.documents import PrintOptions, plan_jobs
+    from .pdf.render import render_jobs
+    from .sphinx_ext.site import STATIC
+
+    if not (where["print"] / "manifest.json").exists():
+        report.add(Diagnostic.of(Code.RENDER_FAILED, "no print fragments to render (the Sphinx stage failed)", ""))
+        return
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        report.notes.append(
+            "note: libharfbuzz-subset0 is not installed; fonts are subset with fontTools, about six times "
+            "slower (apt-get install libharfbuzz-subset0)"
+        )
+    print_options = PrintOptions(
+        paper=options.paper or config.print.paper,
+        bleed=options.bleed or config.print.bleed,
+        crop_marks=config.print.crop_marks if options.crop_marks is None else options.crop_marks,
+        large_print=config.print.large_print,
+    )
+    jobs = plan_jobs(where["print"], print_options)
+
+    def progress(done: int, total: int, name: str) -> None:
+        say(f"      rendered {done}/{total}: {name}")
+
+    def source_path(docname: str) -> str:
+        for suffix in (".md", ".rst"):
+            candidate = options.root / f"{docname}{suffix}"
+            if candidate.exists():
+                return str(candidate)
+        return docname
+
+    report.pdfs = render_jobs(
+        jobs,
+        base_dir=where["print"],
+        downloads_dir=where["downloads"],
+        cache_path=where["pdfcache"],
+        allowed_roots=[options.root, options.build_dir, STATIC],
+        workers=options.workers,
+        progress=progress,
+        source_path=source_path,
+    )
+    for result in report.pdfs:
+        if result.diagnostic is not None:
+            report.add(result.diagnostic)
+    rendered = sum(r.rendered for r in report.pdfs)
+    say(f"      {rendered} rendered, {len(report.pdfs) - rendered - len([r for r in report.pdfs if r.diagnostic])} unchanged")
