@@ -187,6 +187,9 @@ def render_jobs(
         else:
             todo.append((job, key))
     _remove_stale(jobs, cache, downloads_dir)
+    # temp files of a render that was killed (SIGKILL gives no chance to clean up)
+    for leftover in downloads_dir.glob("**/.*.pdf.tmp-*"):
+        leftover.unlink(missing_ok=True)
     if todo:
         base_url = base_dir.resolve().as_uri() + "/"
         roots = [str(r) for r in allowed_roots]

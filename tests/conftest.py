@@ -1,0 +1,61 @@
+"""Shared fixtures: small test curricula under tests/roots/, built end to end in a temp folder."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from safe_harbor.pipeline import BuildOptions, BuildReport, build
+
+ROOTS = Path(__file__).parent / "roots"
+
+
+@dataclass
+class Built:
+    root: Path
+    out: Path
+    report: BuildReport
+
+    @property
+    def site(self) -> Path:
+        return self.out / "site"
+
+    @property
+    def downloads(self) -> Path:
+        return self.out / "site" / "downloads"
+
+    def rebuild(self, **options: object) -> BuildReport:
+        self.report = build(BuildOptions(root=self.root, out=self.out, jobs=2, **options))  # type: ignore[arg-type]
+        return self.report
+
+
+def copy_root(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(ROOTS / name, target)
+    return target
+
+
+@pytest.fixture
+def make_build(tmp_path: Path) -> Callable[..., Built]:
+    def factory(name: str = "test-basic", **options: object) -> Built:
+        root = copy_root(name, tmp_path)
+        out = tmp_path / "out"
+        report = build(BuildOptions(root=root, out=out, jobs=2, **options))  # type: ignore[arg-type]
+        return Built(root, out, report)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def basic_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """One complete build of test-basic shared by the read-only tests."""
+    base = tmp_path_factory.mktemp("basic")
+    root = copy_root("test-basic", base)
+    out = base / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2))
+    assert not report.errors, [d.format() for d in report.errors]
+    return Built(root, out, report)

@@ -1,0 +1,11 @@
+project = "Test Curriculum"
+extensions = ["myst_parser", "sphinx_design", "safe_harbor"]
+root_doc = "index"
+include_patterns = ["index.md", "docs/**", "modules/**", "handouts/**"]
+exclude_patterns = ["_build"]
+myst_enable_extensions = ["colon_fence"]
+myst_title_to_header = True
+html_theme = "furo"
+html_copy_source = False
+html_show_sourcelink = False
+html_static_path: list[str] = []

@@ -1,0 +1,235 @@
+"""Small curricula built end to end: audiences, outputs, incremental rebuilds and failures."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import Built
+
+SECRETS = ("ZEBRA-FACILITATOR-SECRET", "SCRIPT-WORDS-ALPHA", "BETA-ANSWER-KEY-TEXT", "BETA-SHEET-ANSWERS")
+EXPECTED_PDFS = {
+    "handouts/alpha-sheet.pdf",
+    "handouts/beta-sheet.pdf",
+    "handouts/large-print/alpha-sheet.pdf",
+    "handouts/large-print/beta-sheet.pdf",
+    "guides/short-facilitator-guide.pdf",
+    "guides/two-day-facilitator-guide.pdf",
+    "workbooks/short-participant-workbook.pdf",
+    "workbooks/two-day-participant-workbook.pdf",
+}
+
+
+def participant_files(site: Path) -> list[Path]:
+    return [
+        p for p in site.rglob("*") if p.is_file() and "facilitator" not in p.relative_to(site).parts[:1]
+        and "downloads" not in p.relative_to(site).parts[:1]
+    ]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def rendered(built: Built) -> set[str]:
+    return {r.output for r in built.report.pdfs if r.rendered}
+
+
+def test_participant_outputs_never_contain_facilitator_text(basic_build: Built) -> None:
+    files = participant_files(basic_build.site)
+    assert any(p.name == "searchindex.js" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in data, f"{secret} leaked into {path}"
+    index = (basic_build.site / "searchindex.js").read_text()
+    assert "zebra" not in index.lower()
+    assert not list((basic_build.site / "_sources").glob("**/*.*")), "page sources must not be published"
+
+
+def test_facilitator_view_has_facilitator_text(basic_build: Built) -> None:
+    page = (basic_build.site / "facilitator/modules/01-alpha/index.html").read_text()
+    assert "ZEBRA-FACILITATOR-SECRET" in page and "SCRIPT-WORDS-ALPHA" in page
+    assert "Minute-by-minute plan" in page
+    assert "zebra" in (basic_build.site / "facilitator/searchindex.js").read_text().lower()
+    notes = (basic_build.site / "facilitator/docs/indexes.html").read_text()
+    assert "ZEBRA-FACILITATOR-SECRET" in notes  # the facilitator notes index
+
+
+def test_view_switch_links_both_ways(basic_build: Built) -> None:
+    page = basic_build.site / "modules/01-alpha/index.html"
+    href = re.search(r'class="sh-view-switch".*?href="([^"]+)"', page.read_text()).group(1)  # type: ignore[union-attr]
+    target = (page.parent / href).resolve()
+    assert target == (basic_build.site / "facilitator/modules/01-alpha/index.html").resolve()
+    back = re.search(r'class="sh-view-switch".*?href="([^"]+)"', target.read_text()).group(1)  # type: ignore[union-attr]
+    assert (target.parent / back).resolve() == page.resolve()
+
+
+def test_every_expected_pdf_is_real(basic_build: Built) -> None:
+    found = {str(p.relative_to(basic_build.downloads)) for p in basic_build.downloads.rglob("*.pdf")}
+    assert found == EXPECTED_PDFS
+    for name in EXPECTED_PDFS:
+        path = basic_build.downloads / name
+        assert path.read_bytes()[:5] == b"%PDF-"
+    assert "Alpha sheet" in pdf_text(basic_build.downloads / "handouts/alpha-sheet.pdf")
+    assert "Beta sheet" in pdf_text(basic_build.downloads / "handouts/large-print/beta-sheet.pdf")
+
+
+def test_module_page_links_handouts_and_pdfs(basic_build: Built) -> None:
+    page = (basic_build.site / "modules/01-alpha/index.html").read_text()
+    assert 'href="../../handouts/alpha-sheet.html"' in page
+    assert 'href="../../downloads/handouts/alpha-sheet.pdf"' in page
+    fac = (basic_build.site / "facilitator/modules/01-alpha/index.html").read_text()
+    assert 'href="../../../downloads/handouts/alpha-sheet.pdf"' in fac
+
+
+def test_no_change_rebuild_renders_nothing(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    assert rendered(built) == EXPECTED_PDFS
+    page = built.site / "modules/01-alpha/index.html"
+    before = page.stat().st_mtime_ns
+    built.rebuild()
+    assert rendered(built) == set()
+    assert not built.report.errors
+    assert page.stat().st_mtime_ns == before
+
+
+def test_editing_one_handout_rerenders_only_pdfs_containing_it(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    handout = built.root / "handouts/beta-sheet.md"
+    handout.write_text(handout.read_text().replace("2. Why does it follow alpha?", "2. Why does it follow alpha, really?"))
+    built.rebuild()
+    assert rendered(built) == {
+        "handouts/beta-sheet.pdf",
+        "handouts/large-print/beta-sheet.pdf",
+        "guides/short-facilitator-guide.pdf",
+        "guides/two-day-facilitator-guide.pdf",
+        "workbooks/short-participant-workbook.pdf",
+        "workbooks/two-day-participant-workbook.pdf",
+    }
+    assert "really?" in pdf_text(built.downloads / "handouts/beta-sheet.pdf")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "safe_harbor.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_malformed_front_matter_is_one_line_error(tmp_path: Path) -> None:
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules/01-alpha/index.md"
+    module.write_text(module.read_text().replace("summary: The first test module.", "summary: [broken"))
+    result = run_cli("build", str(root), "-o", str(tmp_path / "out"), "-q", "-j", "1")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert re.search(r"^modules/01-alpha/index\.md:\d+: SH104 ", result.stderr, re.M), result.stderr
+
+
+def test_unknown_handout_and_key_are_errors_with_lines(tmp_path: Path) -> None:
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules/02-beta/index.md"
+    text = module.read_text().replace("{handout}`beta-sheet`", "{handout}`beta-shet`").replace("duration: 15", "duration: 15\nmaterails: []")
+    module.write_text(text)
+    result = run_cli("build", str(root), "-o", str(tmp_path / "out"), "-q", "--only", "site")
+    assert result.returncode == 1
+    assert "modules/02-beta/index.md:5: SH102 unknown key 'materails' in module front matter; did you mean 'materials'?" in result.stderr
+    assert re.search(r"modules/02-beta/index\.md:\d+: SH202 unknown handout 'beta-shet'; did you mean 'beta-sheet'\?", result.stderr)
+
+
+def test_duration_mismatch_warns_and_strict_fails(tmp_path: Path) -> None:
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules/02-beta/index.md"
+    module.write_text(module.read_text().replace("duration: 15", "duration: 20"))
+    relaxed = run_cli("build", str(root), "-o", str(tmp_path / "a"), "-q", "--only", "site")
+    assert relaxed.returncode == 0
+    assert "SH201 module duration is 20 min but its activities add up to 15 min" in relaxed.stderr
+    strict = run_cli("build", str(root), "-o", str(tmp_path / "b"), "-q", "--only", "site", "--strict")
+    assert strict.returncode == 1
+
+
+def test_failing_render_keeps_previous_pdf(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    target = built.downloads / "handouts/alpha-sheet.pdf"
+    good = target.read_bytes()
+    handout = built.root / "handouts/alpha-sheet.md"
+    handout.write_text(handout.read_text() + "\n![A remote picture](http://example.invalid/x.png)\n")
+    report = built.rebuild()
+    refused = [d for d in report.errors if d.code == "SH301"]
+    assert refused, [d.format() for d in report.diagnostics]
+    assert any(d.path.endswith("handouts/alpha-sheet.md") and "http://example.invalid/x.png" in d.message for d in refused)
+    assert target.read_bytes() == good
+    assert not list(target.parent.glob(".*tmp*"))
+
+
+def test_killed_render_leaves_previous_pdf(make_build: Callable[..., Built], tmp_path: Path) -> None:
+    """SIGKILL a worker halfway through a long document: the old PDF is untouched."""
+    import multiprocessing
+    import time
+
+    from safe_harbor.pdf import render
+
+    built = make_build()
+    target = built.downloads / "handouts/alpha-sheet.pdf"
+    good = target.read_bytes()
+    long_html = "<html><body>" + "<p>line of text for a long document</p>" * 40000 + "</body></html>"
+
+    def work() -> None:
+        render.init_worker([str(tmp_path)])
+        render.render_one(long_html, tmp_path.as_uri() + "/", str(target), "x" * 32, 600)
+
+    process = multiprocessing.get_context("fork").Process(target=work)
+    process.start()
+    time.sleep(2.0)
+    assert process.is_alive(), "render finished too fast to be interrupted"
+    os.kill(process.pid, 9)
+    process.join()
+    assert target.read_bytes() == good
+    built.rebuild()  # the next build sweeps the dead worker's temp file
+    assert not list(target.parent.glob(".*tmp*"))
+    assert target.read_bytes() == good
+
+
+def test_parallel_build_equals_serial(make_build: Callable[..., Built], tmp_path: Path) -> None:
+    from safe_harbor.pipeline import BuildOptions, build
+
+    parallel = make_build()
+    serial_out = tmp_path / "serial"
+    build(BuildOptions(root=parallel.root, out=serial_out, jobs=1, only="site"))
+    for page in ("docs/tracks.html", "docs/indexes.html", "modules/01-alpha/index.html", "facilitator/docs/indexes.html"):
+        assert (parallel.site / page).read_text() == (serial_out / "site" / page).read_text(), page
+
+
+def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    tracks = built.site / "docs/tracks.html"
+    assert "09:30–09:40" in tracks.read_text()  # break after the 30-minute alpha module
+    module = built.root / "modules/01-alpha/index.md"
+    module.write_text(module.read_text().replace("duration: 30", "duration: 35").replace(":minutes: 10", ":minutes: 15"))
+    built.rebuild()
+    assert not built.report.warnings, [d.format() for d in built.report.warnings]
+    for page in (tracks, built.site / "facilitator/docs/tracks.html"):
+        assert "09:35–09:45" in page.read_text(), page
+    guide = pdf_text(built.downloads / "guides/short-facilitator-guide.pdf")
+    assert "09:35" in guide
+
+
+def test_editing_a_track_rebuilds_its_agenda(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    conf = built.root / "conf/curriculum.yaml"
+    conf.write_text(conf.read_text().replace('start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"'))
+    built.rebuild()
+    for page in (built.site / "docs/tracks.html", built.site / "facilitator/docs/tracks.html"):
+        assert "08:00–08:30" in page.read_text(), page
