@@ -28,7 +28,10 @@ EXPECTED_PDFS = {
 
 def participant_files(site: Path) -> list[Path]:
     return [
-        p for p in site.rglob("*") if p.is_file() and "facilitator" not in p.relative_to(site).parts[:1]
+        p
+        for p in site.rglob("*")
+        if p.is_file()
+        and "facilitator" not in p.relative_to(site).parts[:1]
         and "downloads" not in p.relative_to(site).parts[:1]
     ]
 
@@ -103,7 +106,9 @@ def test_no_change_rebuild_renders_nothing(make_build: Callable[..., Built]) -> 
 def test_editing_one_handout_rerenders_only_pdfs_containing_it(make_build: Callable[..., Built]) -> None:
     built = make_build()
     handout = built.root / "handouts/beta-sheet.md"
-    handout.write_text(handout.read_text().replace("2. Why does it follow alpha?", "2. Why does it follow alpha, really?"))
+    handout.write_text(
+        handout.read_text().replace("2. Why does it follow alpha?", "2. Why does it follow alpha, really?")
+    )
     built.rebuild()
     assert rendered(built) == {
         "handouts/beta-sheet.pdf",
@@ -139,12 +144,22 @@ def test_unknown_handout_and_key_are_errors_with_lines(tmp_path: Path) -> None:
 
     root = copy_root("test-basic", tmp_path)
     module = root / "modules/02-beta/index.md"
-    text = module.read_text().replace("{handout}`beta-sheet`", "{handout}`beta-shet`").replace("duration: 15", "duration: 15\nmaterails: []")
+    text = (
+        module.read_text()
+        .replace("{handout}`beta-sheet`", "{handout}`beta-shet`")
+        .replace("duration: 15", "duration: 15\nmaterails: []")
+    )
     module.write_text(text)
     result = run_cli("build", str(root), "-o", str(tmp_path / "out"), "-q", "--only", "site")
     assert result.returncode == 1
-    assert "modules/02-beta/index.md:5: SH102 unknown key 'materails' in module front matter; did you mean 'materials'?" in result.stderr
-    assert re.search(r"modules/02-beta/index\.md:\d+: SH202 unknown handout 'beta-shet'; did you mean 'beta-sheet'\?", result.stderr)
+    assert (
+        "modules/02-beta/index.md:5: SH102 unknown key 'materails' in module front matter; did you mean 'materials'?"
+        in result.stderr
+    )
+    assert re.search(
+        r"modules/02-beta/index\.md:\d+: SH202 unknown handout 'beta-shet'; did you mean 'beta-sheet'\?",
+        result.stderr,
+    )
 
 
 def test_duration_mismatch_warns_and_strict_fails(tmp_path: Path) -> None:
@@ -169,7 +184,10 @@ def test_failing_render_keeps_previous_pdf(make_build: Callable[..., Built]) -> 
     report = built.rebuild()
     refused = [d for d in report.errors if d.code == "SH301"]
     assert refused, [d.format() for d in report.diagnostics]
-    assert any(d.path.endswith("handouts/alpha-sheet.md") and "http://example.invalid/x.png" in d.message for d in refused)
+    assert any(
+        d.path.endswith("handouts/alpha-sheet.md") and "http://example.invalid/x.png" in d.message
+        for d in refused
+    )
     assert target.read_bytes() == good
     assert not list(target.parent.glob(".*tmp*"))
 
@@ -208,7 +226,12 @@ def test_parallel_build_equals_serial(make_build: Callable[..., Built], tmp_path
     parallel = make_build()
     serial_out = tmp_path / "serial"
     build(BuildOptions(root=parallel.root, out=serial_out, jobs=1, only="site"))
-    for page in ("docs/tracks.html", "docs/indexes.html", "modules/01-alpha/index.html", "facilitator/docs/indexes.html"):
+    for page in (
+        "docs/tracks.html",
+        "docs/indexes.html",
+        "modules/01-alpha/index.html",
+        "facilitator/docs/indexes.html",
+    ):
         assert (parallel.site / page).read_text() == (serial_out / "site" / page).read_text(), page
 
 
@@ -217,7 +240,9 @@ def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) 
     tracks = built.site / "docs/tracks.html"
     assert "09:30–09:40" in tracks.read_text()  # break after the 30-minute alpha module
     module = built.root / "modules/01-alpha/index.md"
-    module.write_text(module.read_text().replace("duration: 30", "duration: 35").replace(":minutes: 10", ":minutes: 15"))
+    module.write_text(
+        module.read_text().replace("duration: 30", "duration: 35").replace(":minutes: 10", ":minutes: 15")
+    )
     built.rebuild()
     assert not built.report.warnings, [d.format() for d in built.report.warnings]
     for page in (tracks, built.site / "facilitator/docs/tracks.html"):
@@ -229,7 +254,11 @@ def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) 
 def test_editing_a_track_rebuilds_its_agenda(make_build: Callable[..., Built]) -> None:
     built = make_build()
     conf = built.root / "conf/curriculum.yaml"
-    conf.write_text(conf.read_text().replace('start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"'))
+    conf.write_text(
+        conf.read_text().replace(
+            'start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"'
+        )
+    )
     built.rebuild()
     for page in (built.site / "docs/tracks.html", built.site / "facilitator/docs/tracks.html"):
         assert "08:00–08:30" in page.read_text(), page

@@ -78,9 +78,18 @@ def test_build_date_from_source_date_epoch(tmp_path: Path, monkeypatch: pytest.M
         ),
         (
             "/x/a.md:7: WARNING: Unknown directive type: 'frobnicate' [myst.directive_unknown]",
-            ("myst.directive_unknown", "/x/a.md", 7, "Unknown directive type: 'frobnicate'", Severity.WARNING),
+            (
+                "myst.directive_unknown",
+                "/x/a.md",
+                7,
+                "Unknown directive type: 'frobnicate'",
+                Severity.WARNING,
+            ),
         ),
-        ("WARNING: html_static_path entry 'x' does not exist", ("SH900", "", None, "html_static_path entry 'x' does not exist", Severity.WARNING)),
+        (
+            "WARNING: html_static_path entry 'x' does not exist",
+            ("SH900", "", None, "html_static_path entry 'x' does not exist", Severity.WARNING),
+        ),
     ],
 )
 def test_parse_sphinx_warning(line: str, expected: tuple[object, ...]) -> None:

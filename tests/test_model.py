@@ -109,7 +109,9 @@ days:
 
 def modules() -> dict[str, Module]:
     m1 = Module("m1", "One", "s", 30, activities=[Activity("m1-a", "A", 30)])
-    m2 = Module("m2", "Two", "s", 25, activities=[Activity("m2-first", "F", 10), Activity("m2-second", "S", 15)])
+    m2 = Module(
+        "m2", "Two", "s", 25, activities=[Activity("m2-first", "F", 10), Activity("m2-second", "S", 15)]
+    )
     return {"m1": m1, "m2": m2}
 
 

@@ -22,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--paper", choices=("letter", "a4"), help="paper size (default: from conf/)")
     build.add_argument("--bleed", help="bleed for print shops, e.g. 3mm (default: from conf/)")
     build.add_argument("--crop-marks", action="store_true", default=None, help="add crop marks")
-    build.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    build.add_argument(
+        "-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)"
+    )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--only", choices=("site", "pdf"), help="build only the sites or only the PDFs")
     build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
@@ -61,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = build(options, say)
     except KeyboardInterrupt:
-        print("safe-harbor: interrupted; finished outputs are kept, unfinished ones were not written", file=sys.stderr)
+        print(
+            "safe-harbor: interrupted; finished outputs are kept, unfinished ones were not written",
+            file=sys.stderr,
+        )
         return 130
     for note in report.notes:
         print(note, file=sys.stderr)

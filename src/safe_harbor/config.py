@@ -68,9 +68,7 @@ class CurriculumConfig:
         if self.site.date:
             return self.site.date
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        moment = (
-            dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-        )
+        moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC) if epoch else dt.datetime.now(dt.UTC)
         return moment.date().isoformat()
 
 
@@ -133,7 +131,9 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
     bleed = get_str(print_data, "bleed", source, default="0mm")
     if not _LENGTH.match(bleed):
         source.error(
-            Code.CONFIG_INVALID, f"bleed must be a length like 3mm, got {bleed!r}", print_data.line_of("bleed")
+            Code.CONFIG_INVALID,
+            f"bleed must be a length like 3mm, got {bleed!r}",
+            print_data.line_of("bleed"),
         )
         bleed = "0mm"
     settings = PrintSettings(
@@ -170,5 +170,7 @@ def _get_date(mapping: LinedDict, source: Source) -> str:
     try:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError:
-        source.error(Code.CONFIG_INVALID, f"date must look like 2026-01-31, got {value!r}", mapping.line_of("date"))
+        source.error(
+            Code.CONFIG_INVALID, f"date must look like 2026-01-31, got {value!r}", mapping.line_of("date")
+        )
         return ""

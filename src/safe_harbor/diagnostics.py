@@ -9,6 +9,7 @@ code as their ``subtype`` (``type="safe-harbor"``), so a project can silence one
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from dataclasses import dataclass
@@ -76,18 +77,14 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
 
     @classmethod
-    def of(
-        cls, code: Code, message: str, path: str | Path = "", line: int | None = None
-    ) -> Diagnostic:
+    def of(cls, code: Code, message: str, path: str | Path = "", line: int | None = None) -> Diagnostic:
         return cls(code.code, message, str(path), line, code.severity)
 
     def format(self, root: Path | None = None) -> str:
         path = self.path
         if root is not None and path:
-            try:
+            with contextlib.suppress(ValueError):
                 path = str(Path(path).resolve().relative_to(root.resolve()))
-            except ValueError:
-                pass
         where = f"{path}:{self.line}" if self.line else (path or "safe-harbor")
         return f"{where}: {self.code} {self.message}"
 

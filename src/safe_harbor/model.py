@@ -16,6 +16,7 @@ from typing import Literal
 from .diagnostics import Code, Diagnostic
 from .yamlsource import (
     LinedDict,
+    LinedList,
     Source,
     check_keys,
     did_you_mean,
@@ -24,6 +25,8 @@ from .yamlsource import (
     get_str_list,
     iter_mappings,
 )
+
+__all__ = ["Activity", "Handout", "Module", "Source", "Track"]
 
 ActivityFormat = Literal["solo", "pairs", "small groups", "whole group"]
 ACTIVITY_FORMATS: tuple[str, ...] = ("solo", "pairs", "small groups", "whole group")
@@ -100,7 +103,7 @@ class Module:
         raw = data.get("handouts")
         handout_lines = (
             {h: raw.line_of(i) for i, h in enumerate(handouts)}
-            if hasattr(raw, "line_of") and not isinstance(raw, LinedDict)
+            if isinstance(raw, LinedList)
             else {h: data.line_of("handouts") for h in handouts}
         )
         return cls(
@@ -360,8 +363,7 @@ def check_track(track: Track, modules: dict[str, Module], source: Source) -> Non
             if item.ref not in modules:
                 source.error(
                     Code.UNKNOWN_MODULE,
-                    f"track {track.id!r} uses unknown module {item.ref!r}"
-                    + did_you_mean(item.ref, modules),
+                    f"track {track.id!r} uses unknown module {item.ref!r}" + did_you_mean(item.ref, modules),
                     item.line,
                 )
                 continue
@@ -370,8 +372,7 @@ def check_track(track: Track, modules: dict[str, Module], source: Source) -> Non
                 if activity not in known:
                     source.error(
                         Code.UNKNOWN_MODULE,
-                        f"module {item.ref!r} has no activity {activity!r}"
-                        + did_you_mean(activity, known),
+                        f"module {item.ref!r} has no activity {activity!r}" + did_you_mean(activity, known),
                         item.line,
                     )
     for day, plan in zip(track.days, build_agenda(track, modules), strict=True):

@@ -121,7 +121,9 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
     return report
 
 
-def run_sphinx(options: BuildOptions, builder: str, outdir: Path, doctrees: Path, report: BuildReport) -> None:
+def run_sphinx(
+    options: BuildOptions, builder: str, outdir: Path, doctrees: Path, report: BuildReport
+) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
     from sphinx.util.console import nocolor
@@ -165,14 +167,20 @@ def split_warning_records(text: str) -> list[str]:
 
 
 def render_pdfs(
-    options: BuildOptions, config: CurriculumConfig, where: dict[str, Path], report: BuildReport, say: Reporter
+    options: BuildOptions,
+    config: CurriculumConfig,
+    where: dict[str, Path],
+    report: BuildReport,
+    say: Reporter,
 ) -> None:
     from .pdf.documents import PrintOptions, plan_jobs
     from .pdf.render import render_jobs
     from .sphinx_ext.site import STATIC
 
     if not (where["print"] / "manifest.json").exists():
-        report.add(Diagnostic.of(Code.RENDER_FAILED, "no print fragments to render (the Sphinx stage failed)", ""))
+        report.add(
+            Diagnostic.of(Code.RENDER_FAILED, "no print fragments to render (the Sphinx stage failed)", "")
+        )
         return
     if ctypes.util.find_library("harfbuzz-subset") is None:
         report.notes.append(
@@ -211,4 +219,6 @@ def render_pdfs(
         if result.diagnostic is not None:
             report.add(result.diagnostic)
     rendered = sum(r.rendered for r in report.pdfs)
-    say(f"      {rendered} rendered, {len(report.pdfs) - rendered - len([r for r in report.pdfs if r.diagnostic])} unchanged")
+    say(
+        f"      {rendered} rendered, {len(report.pdfs) - rendered - len([r for r in report.pdfs if r.diagnostic])} unchanged"
+    )

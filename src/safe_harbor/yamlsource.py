@@ -103,9 +103,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def check_keys(
-    mapping: LinedDict, allowed: Iterable[str], source: Source, where: str = ""
-) -> None:
+def check_keys(mapping: LinedDict, allowed: Iterable[str], source: Source, where: str = "") -> None:
     """Report every key of ``mapping`` not in ``allowed``, with a suggestion."""
     allowed = list(allowed)
     for key in mapping:
@@ -157,9 +155,7 @@ def get_int(
     return value
 
 
-def get_str_list(
-    mapping: LinedDict, key: str, source: Source, *, required: bool = False
-) -> list[str]:
+def get_str_list(mapping: LinedDict, key: str, source: Source, *, required: bool = False) -> list[str]:
     value = mapping.get(key)
     if value is None:
         if required:
@@ -170,9 +166,7 @@ def get_str_list(
     if not isinstance(value, LinedList) or any(
         isinstance(v, (LinedDict, LinedList)) or v is None for v in value
     ):
-        source.error(
-            Code.CONFIG_INVALID, f"{key!r} must be a list of text items", mapping.line_of(key)
-        )
+        source.error(Code.CONFIG_INVALID, f"{key!r} must be a list of text items", mapping.line_of(key))
         return []
     return [str(v).strip() for v in value]
 
@@ -191,9 +185,7 @@ def get_mapping(mapping: LinedDict, key: str, source: Source) -> LinedDict:
     return value
 
 
-def iter_mappings(
-    value: Any, what: str, source: Source, line: int
-) -> Iterator[tuple[int, LinedDict]]:
+def iter_mappings(value: Any, what: str, source: Source, line: int) -> Iterator[tuple[int, LinedDict]]:
     if not isinstance(value, LinedList):
         source.error(Code.CONFIG_INVALID, f"{what} must be a list", line)
         return

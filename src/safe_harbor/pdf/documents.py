@@ -146,7 +146,9 @@ def handout_job(ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *,
 def _cover(ps: PrintSet, kind_title: str, track_title: str) -> str:
     site = ps.site
     esc = html.escape
-    license_line = f'{esc(site["license"])} (<a href="{esc(site["license_url"])}">{esc(site["license_url"])}</a>)'
+    license_line = (
+        f'{esc(site["license"])} (<a href="{esc(site["license_url"])}">{esc(site["license_url"])}</a>)'
+    )
     return (
         '<section class="cover">'
         f'<p class="cover-kind">{esc(kind_title)}</p>'
@@ -154,10 +156,10 @@ def _cover(ps: PrintSet, kind_title: str, track_title: str) -> str:
         f'<p class="cover-subtitle">{esc(site["subtitle"])}</p>'
         f'<p class="cover-track">{esc(track_title)}</p>'
         '<dl class="cover-facts">'
-        f'<dt>Version</dt><dd>{esc(site["version"])}</dd>'
-        f'<dt>Date</dt><dd>{esc(ps.manifest["build_date"])}</dd>'
+        f"<dt>Version</dt><dd>{esc(site['version'])}</dd>"
+        f"<dt>Date</dt><dd>{esc(ps.manifest['build_date'])}</dd>"
         f"<dt>License</dt><dd>{license_line}</dd>"
-        f'<dt>Authors</dt><dd>{esc(site["author"])}</dd>'
+        f"<dt>Authors</dt><dd>{esc(site['author'])}</dd>"
         "</dl></section>"
     )
 
@@ -212,18 +214,24 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
         for handout in used_handouts:
             parts.append(
                 f'<section class="appendix" id="handout-{handout["id"]}">'
-                f'{ps.body(handout["docname"], "facilitator", "h-" + handout["id"])}</section>'
+                f"{ps.body(handout['docname'], 'facilitator', 'h-' + handout['id'])}</section>"
             )
         parts.append("</section>")
     glossary = ps.manifest.get("glossary")
     if glossary:
         toc.append(("glossary", "Glossary"))
-        parts.append(f'<section class="chapter back" id="glossary">{ps.body(glossary, "participant", "glossary")}</section>')
-    references = sorted({s for m in chosen for s in m["sources"]} | {s for h in used_handouts for s in h["sources"]})
+        parts.append(
+            f'<section class="chapter back" id="glossary">{ps.body(glossary, "participant", "glossary")}</section>'
+        )
+    references = sorted(
+        {s for m in chosen for s in m["sources"]} | {s for h in used_handouts for s in h["sources"]}
+    )
     if references:
         toc.append(("references", "References"))
         items = "".join(f"<li>{html.escape(r)}</li>" for r in references)
-        parts.append(f'<section class="chapter back" id="references"><h1>References</h1><ul class="references">{items}</ul></section>')
+        parts.append(
+            f'<section class="chapter back" id="references"><h1>References</h1><ul class="references">{items}</ul></section>'
+        )
     title = f"{ps.site['title']} facilitator guide: {track['title']}"
     body = (
         _head(ps, title, f"Facilitator guide for the {track['title']} track", stylesheet(options))
@@ -231,7 +239,9 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
         + _running(ps, ps.site["title"], f"Facilitator guide · {track['title']}")
         + _cover(ps, "Facilitator guide", track["title"])
         + _toc(toc)
-        + "<main>" + "".join(parts) + "</main></body></html>"
+        + "<main>"
+        + "".join(parts)
+        + "</main></body></html>"
     )
     sources = [m["docname"] for m in chosen] + [h["docname"] for h in used_handouts]
     return PrintJob(f"guides/{track['id']}-facilitator-guide.pdf", title, body, "guide", sources)
@@ -246,7 +256,7 @@ def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> 
     toc = [(f"handout-{h['id']}", h["title"]) for h in participant]
     parts = [
         f'<section class="chapter workbook-handout" id="handout-{h["id"]}">'
-        f'{ps.body(h["docname"], "participant", "h-" + h["id"])}</section>'
+        f"{ps.body(h['docname'], 'participant', 'h-' + h['id'])}</section>"
         for h in participant
     ]
     title = f"{ps.site['title']} participant workbook: {track['title']}"
@@ -256,10 +266,16 @@ def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> 
         + _running(ps, ps.site["title"], f"Participant workbook · {track['title']}")
         + _cover(ps, "Participant workbook", track["title"])
         + _toc(toc)
-        + "<main>" + "".join(parts) + "</main></body></html>"
+        + "<main>"
+        + "".join(parts)
+        + "</main></body></html>"
     )
     return PrintJob(
-        f"workbooks/{track['id']}-participant-workbook.pdf", title, body, "workbook", [h["docname"] for h in participant]
+        f"workbooks/{track['id']}-participant-workbook.pdf",
+        title,
+        body,
+        "workbook",
+        [h["docname"] for h in participant],
     )
 
 

@@ -133,9 +133,7 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
     _WORKER["log"].messages.clear()
     signal.alarm(timeout)
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=base_url, url_fetcher=_WORKER["fetcher"]
-        ).render()
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_WORKER["fetcher"]).render()
         document.write_pdf(
             tmp,
             pdf_variant="pdf/ua-1",
@@ -198,7 +196,10 @@ def render_jobs(
             max_workers=max(1, min(workers, len(todo))), initializer=init_worker, initargs=(roots,)
         ) as pool:
             futures = {
-                pool.submit(render_one, job.html, base_url, str(downloads_dir / job.output), key, timeout): (job, key)
+                pool.submit(render_one, job.html, base_url, str(downloads_dir / job.output), key, timeout): (
+                    job,
+                    key,
+                )
                 for job, key in todo
             }
             for future in cf.as_completed(futures):
@@ -211,7 +212,9 @@ def render_jobs(
                     )
                     where = source_path(job.sources[0]) if len(job.sources) == 1 else job.output
                     message = f"{job.output}: {outcome['message']}"
-                    results.append(RenderResult(job.output, False, diagnostic=Diagnostic.of(code, message, where)))
+                    results.append(
+                        RenderResult(job.output, False, diagnostic=Diagnostic.of(code, message, where))
+                    )
                     cache.keys.pop(job.output, None)
                 else:
                     cache.keys[job.output] = key
@@ -221,7 +224,9 @@ def render_jobs(
                             RenderResult(
                                 job.output,
                                 False,
-                                diagnostic=Diagnostic.of(Code.RENDER_WARNING, f"{job.output}: {line}", job.label),
+                                diagnostic=Diagnostic.of(
+                                    Code.RENDER_WARNING, f"{job.output}: {line}", job.label
+                                ),
                             )
                         )
                 if progress:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
@@ -30,8 +29,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
     app.add_domain(CurriculumDomain)
     for node_class in (sh.facilitator_only, sh.curriculum_block, sh.activity):
-        app.add_node(node_class, **{fmt: sh.CONTAINER_VISITORS for fmt in sh.FORMATS})
-    app.add_node(sh.handout_ref, **{fmt: sh.INLINE_VISITORS for fmt in sh.FORMATS})
+        app.add_node(node_class, **{fmt: sh.CONTAINER_VISITORS for fmt in sh.FORMATS})  # type: ignore[arg-type]
+    app.add_node(sh.handout_ref, **{fmt: sh.INLINE_VISITORS for fmt in sh.FORMATS})  # type: ignore[arg-type]
     for name, directive in all_directives().items():
         app.add_directive(name, directive)
     app.add_role("handout", HandoutRole())
@@ -68,9 +67,7 @@ def _pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     output_path = getattr(app.builder, "get_output_path", None)
     if output_path is None:
         return []
-    newest_content = max(
-        (t for d, t in env.all_docs.items() if content_kind(env, d)), default=0
-    )
+    newest_content = max((t for d, t in env.all_docs.items() if content_kind(env, d)), default=0)
     aggregates = get_domain(env).aggregate_docs
     stale = []
     for docname, read_at in env.all_docs.items():

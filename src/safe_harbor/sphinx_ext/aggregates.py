@@ -15,7 +15,6 @@ from sphinx.util.osutil import relative_uri
 from ..config import CurriculumConfig
 from ..diagnostics import Code
 from ..model import (
-
     Track,
     build_agenda,
     format_clock,
@@ -92,14 +91,26 @@ def agenda(ctx: AggregateContext) -> list[nodes.Node]:
                 title: nodes.Node | str = (
                     ctx.module_link(slot.ref, slot.title) if slot.kind == "module" else slot.title
                 )
-                rows.append([f"{format_clock(slot.start)}–{format_clock(slot.end)}", title, format_minutes(slot.minutes)])
+                rows.append(
+                    [
+                        f"{format_clock(slot.start)}–{format_clock(slot.end)}",
+                        title,
+                        format_minutes(slot.minutes),
+                    ]
+                )
             footer = [
                 f"Ends {format_clock(plan.finish)}",
                 f"Planned end {format_clock(plan.end)}",
                 format_minutes(plan.total),
             ]
             result.append(
-                table(["Time", "Session", "Length"], rows, caption=f"{track.title}: {plan.title}", footer=footer, classes=["sh-agenda-table"])
+                table(
+                    ["Time", "Session", "Length"],
+                    rows,
+                    caption=f"{track.title}: {plan.title}",
+                    footer=footer,
+                    classes=["sh-agenda-table"],
+                )
             )
             if plan.overrun:
                 text = f"This day runs {plan.overrun} min past its planned end time."
@@ -126,8 +137,12 @@ def preparation_checklist(ctx: AggregateContext) -> list[nodes.Node]:
             )
         )
         result.append(nodes.paragraph("Preparation", "Preparation", classes=["sh-summary-heading"]))
-        result.append(bullet_list([f"{e.text} ({', '.join(e.modules)})" for e in prep], classes=["sh-checklist"]))
-        result.append(nodes.paragraph("Handouts to print", "Handouts to print", classes=["sh-summary-heading"]))
+        result.append(
+            bullet_list([f"{e.text} ({', '.join(e.modules)})" for e in prep], classes=["sh-checklist"])
+        )
+        result.append(
+            nodes.paragraph("Handouts to print", "Handouts to print", classes=["sh-summary-heading"])
+        )
         handouts = ctx.domain.handouts()
         rows: list[list[nodes.Node | str]] = []
         for handout_id in dict.fromkeys(h for m in modules for h in m.handouts):
@@ -177,8 +192,12 @@ def handout_index(ctx: AggregateContext) -> list[nodes.Node]:
             if index:
                 used_cell += nodes.Text(", ")
             used_cell += link
-        pdf = nodes.reference("", "PDF", refuri=pdf_uri(ctx.app.builder, ctx.docname, f"handouts/{handout.id}.pdf"))
-        rows.append([ctx.link(ctx.domain.handout_doc(handout.id), handout.title), handout.audience, used_cell, pdf])
+        pdf = nodes.reference(
+            "", "PDF", refuri=pdf_uri(ctx.app.builder, ctx.docname, f"handouts/{handout.id}.pdf")
+        )
+        rows.append(
+            [ctx.link(ctx.domain.handout_doc(handout.id), handout.title), handout.audience, used_cell, pdf]
+        )
     return [table(["Handout", "For", "Used in", "Download"], rows, classes=["sh-handout-table"])]
 
 
@@ -213,5 +232,3 @@ FILLERS: dict[str, Filler] = {
     "facilitator-notes-index": facilitator_notes_index,
     "module-index": module_index,
 }
-
-

@@ -32,7 +32,11 @@ def read_front_matter(app: Sphinx, docname: str, content: list[str]) -> None:
     text, _ = split_front_matter(content[0])
     source = Source(path, first_line=2)
     if text is None:
-        warn(Code.CONFIG_MISSING_KEY, f"{kind[0]} page needs YAML front matter (--- ... ---) at the top", (docname, 1))
+        warn(
+            Code.CONFIG_MISSING_KEY,
+            f"{kind[0]} page needs YAML front matter (--- ... ---) at the top",
+            (docname, 1),
+        )
         return
     try:
         data = load(text, source)
@@ -82,7 +86,6 @@ class ModulePageTransform(SphinxTransform):
         elif handout is not None and handout.sources:
             top += sources_section(handout.sources, docname)
 
-
     def record_structure(self, module: Module | None) -> None:
         """Activities (titled by their section), facilitator notes and key points, in order."""
         domain = get_domain(self.env)
@@ -92,12 +95,21 @@ class ModulePageTransform(SphinxTransform):
             if not node["title"]:
                 node["title"] = section[0].astext() if section is not None else "Activity"
             if not node["activity_id"]:
-                node["activity_id"] = section["ids"][0] if section is not None and section["ids"] else f"activity-{node.line}"
+                node["activity_id"] = (
+                    section["ids"][0] if section is not None and section["ids"] else f"activity-{node.line}"
+                )
             if module is None:
                 warn(Code.MISPLACED_DIRECTIVE, "activity outside a module page is not timed", node)
                 continue
             module.activities.append(
-                Activity(node["activity_id"], node["title"], node["minutes"], node["format"], node["materials"], node.line or 0)
+                Activity(
+                    node["activity_id"],
+                    node["title"],
+                    node["minutes"],
+                    node["format"],
+                    node["materials"],
+                    node.line or 0,
+                )
             )
         for note in self.document.findall(sh.facilitator_only):
             section = _enclosing_section(note)
@@ -106,14 +118,18 @@ class ModulePageTransform(SphinxTransform):
             domain.add_note(docname, NoteRecord(note["kind"], note["ids"][0], context, excerpt))
         for block in self.document.findall(sh.curriculum_block):
             if block["kind"] in ("objectives", "key-points"):
-                items = [item.astext().strip() for bullet in block.findall(nodes.bullet_list) for item in bullet.children]
+                items = [
+                    item.astext().strip()
+                    for bullet in block.findall(nodes.bullet_list)
+                    for item in bullet.children
+                ]
                 domain.add_block(docname, BlockRecord(block["kind"], items))
 
 
 def _enclosing_section(node: nodes.Node | None) -> nodes.section | None:
     while node is not None and not isinstance(node, nodes.section):
         node = node.parent
-    return node
+    return node if isinstance(node, nodes.section) else None
 
 
 def summary_card(module: Module) -> nodes.container:
@@ -144,13 +160,19 @@ def summary_card(module: Module) -> nodes.container:
 
 def facilitator_plan(module: Module) -> sh.facilitator_only:
     block = sh.facilitator_only(classes=["sh-block", "sh-plan"], kind="plan")
-    block += nodes.rubric("Minute-by-minute plan", "Minute-by-minute plan", classes=["sh-block-title"])
+    block.append(nodes.rubric("Minute-by-minute plan", "Minute-by-minute plan", classes=["sh-block-title"]))
     rows = [
-        [f"{start}–{start + a.minutes}", a.title, f"{a.minutes} min", a.format]
-        for start, a in module.plan()
+        [f"{start}–{start + a.minutes}", a.title, f"{a.minutes} min", a.format] for start, a in module.plan()
     ]
     footer = ["Total", "", f"{module.activity_minutes} min", ""]
-    block += table(["Minutes from start", "Activity", "Length", "Format"], rows, footer=footer, classes=["sh-plan-table"])
+    block.append(
+        table(
+            ["Minutes from start", "Activity", "Length", "Format"],
+            rows,
+            footer=footer,
+            classes=["sh-plan-table"],
+        )
+    )
     return block
 
 

@@ -33,7 +33,9 @@ def table(
     """A table with a header row (repeated on each printed page) and an optional total row."""
     tbl = nodes.table(classes=["sh-table", *classes])
     if caption:
-        tbl["ids"].append("table-" + "-".join("".join(c if c.isalnum() else " " for c in caption.lower()).split()))
+        tbl["ids"].append(
+            "table-" + "-".join("".join(c if c.isalnum() else " " for c in caption.lower()).split())
+        )
         tbl += nodes.title(caption, caption)
     group = nodes.tgroup(cols=len(headers))
     tbl += group

@@ -10,6 +10,8 @@ Runs on ``doctree-resolved`` for every builder, on the builder's own copy of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
@@ -86,7 +88,7 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
     return wrapper
 
 
-def _suggest(word: str, choices: dict[str, object]) -> str:
+def _suggest(word: str, choices: Mapping[str, object]) -> str:
     from ..yamlsource import did_you_mean
 
     return did_you_mean(word, choices)
