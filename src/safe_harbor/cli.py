@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # accessible-pygments (imported by the Furo theme) calls logging.basicConfig(level=INFO) at
+    # import time, which would print every WeasyPrint progress step.  A handler on the root
+    # logger makes basicConfig a no-op; our own output goes through print().
+    logging.getLogger().addHandler(logging.NullHandler())
     args = _parser().parse_args(argv)
     if args.command != "build":
         _parser().print_help()

@@ -127,6 +127,6 @@ def parse_sphinx_warning(text: str) -> Diagnostic | None:
         code = warning_type
     else:
         code = Code.SPHINX.code if severity is Severity.WARNING else Code.SPHINX_ERROR.code
-    path = (match["path"] or "").strip()
+    path = (match["path"] or "").strip().rstrip(":")
     line = int(match["line"]) if match["line"] else None
     return Diagnostic(code, message, path, line, severity)

@@ -46,6 +46,11 @@ class PrintJob:
         return self.sources[0] if len(self.sources) == 1 else self.output
 
 
+def printable(fragment: str) -> str:
+    """Drop links to other site pages and to PDFs: they mean nothing on paper."""
+    return _INTERNAL_LINK.sub(r"\1", _PDF_LINK.sub("", fragment))
+
+
 class PrintSet:
     """The print folder: manifest plus fragments, read lazily and once."""
 
@@ -61,9 +66,7 @@ class PrintSet:
 
     def body(self, docname: str, audience: str, prefix: str = "") -> str:
         """A page's body for one audience; ``prefix`` keeps its ids unique in a combined PDF."""
-        fragment = self.page(docname)[audience]
-        fragment = _PDF_LINK.sub("", fragment)
-        fragment = _INTERNAL_LINK.sub(r"\1", fragment)
+        fragment = printable(self.page(docname)[audience])
         if prefix:
             fragment = _ID.sub(rf'\1="{prefix}-\2"', fragment)
             fragment = _ANCHOR.sub(rf'href="#{prefix}-\1"', fragment)
@@ -196,11 +199,13 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
     parts: list[str] = []
     if track.get("agenda"):
         toc.append(("agenda", "Agenda"))
-        parts.append(f'<section class="chapter" id="agenda"><h1>Agenda</h1>{track["agenda"]}</section>')
+        parts.append(
+            f'<section class="chapter" id="agenda"><h1>Agenda</h1>{printable(track["agenda"])}</section>'
+        )
     if track.get("checklist"):
         toc.append(("checklist", "Preparation checklist"))
         parts.append(
-            f'<section class="chapter" id="checklist"><h1>Preparation checklist</h1>{track["checklist"]}</section>'
+            f'<section class="chapter" id="checklist"><h1>Preparation checklist</h1>{printable(track["checklist"])}</section>'
         )
     for module in chosen:
         anchor = f"module-{module['id']}"

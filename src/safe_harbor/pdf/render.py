@@ -67,13 +67,13 @@ def job_key(job: PrintJob, base_dir: Path, file_hashes: dict[str, str]) -> str:
     for match in _LOCAL_URL.finditer(job.html):
         ref = match.group(1) or match.group(2)
         path = Path(ref[7:]) if ref.startswith("file://") else base_dir / ref
-        key = str(path)
+        key = str(path)  # hashed by content: the same sources give the same key anywhere
         if key not in file_hashes:
             try:
                 file_hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
                 file_hashes[key] = "missing"
-        digest.update(f"{key}\0{file_hashes[key]}\0".encode())
+        digest.update(f"{ref if not ref.startswith('file://') else path.name}\0{file_hashes[key]}\0".encode())
     return digest.hexdigest()
 
 

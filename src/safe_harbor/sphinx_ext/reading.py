@@ -116,6 +116,13 @@ class ModulePageTransform(SphinxTransform):
             context = section[0].astext() if section is not None else ""
             excerpt = " ".join(note[1].astext().split()[:24]) if len(note) > 1 else ""
             domain.add_note(docname, NoteRecord(note["kind"], note["ids"][0], context, excerpt))
+        for image in self.document.findall(nodes.image):
+            if not str(image.get("alt", "")).strip():
+                warn(
+                    Code.MISSING_ALT,
+                    f"image {image.get('uri', '')!r} needs alt text (describe it for screen readers)",
+                    (docname, _line_of(image)),
+                )
         for block in self.document.findall(sh.curriculum_block):
             if block["kind"] in ("objectives", "key-points"):
                 items = [
@@ -124,6 +131,12 @@ class ModulePageTransform(SphinxTransform):
                     for item in bullet.children
                 ]
                 domain.add_block(docname, BlockRecord(block["kind"], items))
+
+
+def _line_of(node: nodes.Node | None) -> int | None:
+    while node is not None and not node.line:
+        node = node.parent
+    return node.line if node is not None else None
 
 
 def _enclosing_section(node: nodes.Node | None) -> nodes.section | None:

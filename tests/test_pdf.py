@@ -1,0 +1,221 @@
+"""Read every kind of PDF back: page size, structure, metadata, fonts, audiences, contents."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from conftest import Built
+from safe_harbor.pdf.fetcher import FetchRefused, SandboxFetcher
+from safe_harbor.pipeline import BuildOptions, build
+
+KINDS = (
+    "handouts/alpha-sheet.pdf",
+    "handouts/large-print/alpha-sheet.pdf",
+    "guides/short-facilitator-guide.pdf",
+    "workbooks/short-participant-workbook.pdf",
+)
+
+
+def text_of(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_pdf_is_tagged_pdf_ua_with_metadata(basic_build: Built, name: str) -> None:
+    with pikepdf.open(basic_build.downloads / name) as pdf:
+        root = pdf.Root
+        assert "/StructTreeRoot" in root
+        assert bool(root.MarkInfo.Marked)
+        assert str(root.Lang) == "en"
+        assert bool(root.ViewerPreferences.DisplayDocTitle)
+        meta = pdf.open_metadata()
+        assert meta.get("pdfuaid:part") == "1"
+        title = str(pdf.docinfo["/Title"])
+        assert title and meta.get("dc:title") == title
+        assert str(pdf.docinfo["/Author"]) == "Test Authors"
+        assert str(pdf.docinfo.get("/Subject", ""))
+        box = [float(v) for v in pdf.pages[0].MediaBox]
+        assert box[2:] == [612, 792]  # Letter by default
+
+
+def test_every_font_is_embedded(basic_build: Built) -> None:
+    for name in KINDS:
+        with pikepdf.open(basic_build.downloads / name) as pdf:
+            fonts = [f for page in pdf.pages for f in page.Resources.get("/Font", {}).values()]
+            assert fonts
+            for font in fonts:
+                descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = descendant.FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
+    if shutil.which("pdffonts"):
+        listing = subprocess.run(
+            ["pdffonts", str(basic_build.downloads / KINDS[2])], capture_output=True, text=True, check=True
+        ).stdout
+        rows = listing.splitlines()[2:]
+        assert rows and all(" yes yes " in row for row in rows), listing
+        assert all("Atkinson" in row for row in rows)
+
+
+def test_page_counts(basic_build: Built) -> None:
+    counts = {name: len(PdfReader(basic_build.downloads / name).pages) for name in KINDS}
+    assert counts["handouts/alpha-sheet.pdf"] == 1
+    assert 1 <= counts["handouts/large-print/alpha-sheet.pdf"] <= 2
+    assert 6 <= counts["guides/short-facilitator-guide.pdf"] <= 20
+    assert 3 <= counts["workbooks/short-participant-workbook.pdf"] <= 8
+
+
+def test_handout_header_and_footer(basic_build: Built) -> None:
+    (page,) = text_of(basic_build.downloads / "handouts/alpha-sheet.pdf")
+    assert "Test Curriculum · Alpha module" in page  # header: curriculum and module
+    assert "Page 1 of 1" in page
+    assert "Test Curriculum 9.9.9 · 2026-01-15 · CC BY-SA 4.0" in page
+
+
+def test_large_print_is_16pt_or_more(basic_build: Built) -> None:
+    sizes: list[float] = []
+
+    def visitor(text: str, cm: object, tm: list[float], font_dict: object, font_size: float) -> None:
+        if text.strip():
+            sizes.append(abs(font_size * tm[0]) if tm[0] else font_size)
+
+    reader = PdfReader(basic_build.downloads / "handouts/large-print/alpha-sheet.pdf")
+    reader.pages[0].extract_text(visitor_text=visitor)  # type: ignore[arg-type]
+    body = sorted(sizes)[len(sizes) // 2]
+    assert body >= 16, sizes
+
+
+def test_facilitator_only_text_in_guide_not_in_workbook(basic_build: Built) -> None:
+    guide = "\n".join(text_of(basic_build.downloads / "guides/short-facilitator-guide.pdf"))
+    workbook = "\n".join(text_of(basic_build.downloads / "workbooks/short-participant-workbook.pdf"))
+    handout = "\n".join(text_of(basic_build.downloads / "handouts/beta-sheet.pdf"))
+    for secret in (
+        "ZEBRA-FACILITATOR-SECRET",
+        "SCRIPT-WORDS-ALPHA",
+        "BETA-ANSWER-KEY-TEXT",
+        "BETA-SHEET-ANSWERS",
+    ):
+        assert secret in guide.replace("\n", ""), secret
+    for secret in ("ZEBRA", "SCRIPT-WORDS", "BETA-ANSWER", "BETA-SHEET-ANSWERS"):
+        assert secret not in workbook and secret not in handout
+    assert "Facilitator only" in guide  # labelled, not marked by colour alone
+    assert "Alpha sheet" in workbook and "Beta sheet" in workbook
+
+
+def test_table_of_contents_page_numbers_match(basic_build: Built) -> None:
+    pages = text_of(basic_build.downloads / "guides/short-facilitator-guide.pdf")
+    toc = next(p for p in pages if p.lstrip().startswith("Contents"))
+    entries = dict(re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", toc, re.M))
+    assert {"Agenda", "Alpha module", "Beta module", "Glossary", "References"} <= set(entries)
+    for title, number in entries.items():
+        page = pages[int(number) - 1]
+        assert title.split(":")[0] in page, (title, number)
+    alpha = int(entries["Alpha module"])
+    assert alpha % 2 == 1, "modules start on a right-hand (odd) page"
+    assert "At a glance" in pages[alpha - 1]
+
+
+def test_bookmarks_follow_headings(basic_build: Built) -> None:
+    reader = PdfReader(basic_build.downloads / "guides/short-facilitator-guide.pdf")
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top[:4] == ["Agenda", "Preparation checklist", "Alpha module", "Beta module"]
+
+
+def test_a4_and_bleed(make_build: Callable[..., Built]) -> None:
+    built = make_build(paper="a4", bleed="3mm", crop_marks=True, only=None)
+    with pikepdf.open(built.downloads / "handouts/alpha-sheet.pdf") as pdf:
+        trim = [round(float(v)) for v in pdf.pages[0].TrimBox]
+        media = [round(float(v)) for v in pdf.pages[0].MediaBox]
+        assert trim[2] - trim[0] == 595 and trim[3] - trim[1] == 842
+        assert media[2] - media[0] > trim[2] - trim[0] + 16  # bleed and room for crop marks
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, basic_build: Built) -> None:
+    other = tmp_path / "again"
+    report = build(BuildOptions(root=basic_build.root, out=other, jobs=1))
+    assert not report.errors
+    for pdf in basic_build.downloads.rglob("*.pdf"):
+        twin = other / "site" / "downloads" / pdf.relative_to(basic_build.downloads)
+        assert pdf.read_bytes() == twin.read_bytes(), pdf.name
+
+
+def test_sandbox_refuses_outside_network_and_devices(tmp_path: Path) -> None:
+    fetcher = SandboxFetcher([tmp_path])
+    inside = tmp_path / "ok.png"
+    inside.write_bytes(b"\x89PNG")
+    assert fetcher.fetch(inside.as_uri()).url == inside.as_uri()
+    cases = {
+        "file:///etc/passwd": "outside the project",
+        "http://example.invalid/x.png": "no network access",
+        "https://example.invalid/font.woff": "no network access",
+        "file:///dev/urandom": "outside the project",
+    }
+    for url, reason in cases.items():
+        with pytest.raises(FetchRefused) as info:
+            fetcher.fetch(url)
+        assert reason in info.value.reason, url
+    (tmp_path / "sneaky").symlink_to("/dev/urandom")
+    with pytest.raises(FetchRefused, match="outside the project"):
+        fetcher.fetch((tmp_path / "sneaky").as_uri())
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(FetchRefused, match="not a regular file"):
+        fetcher.fetch((tmp_path / "pipe").as_uri())
+
+
+def test_handout_with_outside_file_fails_with_message(make_build: Callable[..., Built]) -> None:
+    built = make_build(only="site")
+    handout = built.root / "handouts/alpha-sheet.md"
+    # Markdown links refuse file: URLs; raw HTML does not, so the renderer's sandbox must.
+    handout.write_text(handout.read_text() + '\n<img src="file:///etc/passwd" alt="The password file">\n')
+    report = built.rebuild()
+    refused = [d for d in report.errors if d.code == "SH301"]
+    assert any("file:///etc/passwd" in d.message and d.path.endswith("alpha-sheet.md") for d in refused), [
+        d.format() for d in report.diagnostics
+    ]
+    assert not (built.downloads / "handouts/alpha-sheet.pdf").exists()
+
+
+def test_image_without_alt_text_is_an_error(make_build: Callable[..., Built]) -> None:
+    built = make_build(only="site")
+    (built.root / "handouts/pic.png").write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    )
+    handout = built.root / "handouts/alpha-sheet.md"
+    handout.write_text(handout.read_text() + "\n![](pic.png)\n")
+    report = built.rebuild(only="site")
+    assert any(d.code == "SH303" and d.path.endswith("alpha-sheet.md") for d in report.errors)
+
+
+def test_print_colours_keep_contrast_in_greyscale() -> None:
+    from safe_harbor.pdf.documents import STATIC
+
+    def luminance(hex_colour: str) -> float:
+        value = hex_colour.lstrip("#")
+        if len(value) == 3:
+            value = "".join(c * 2 for c in value)
+        channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    def contrast(a: str, b: str) -> float:
+        la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+        return (la + 0.05) / (lb + 0.05)
+
+    css = (STATIC / "print.css").read_text()
+    text_colours = re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", css)
+    backgrounds = ["#ffffff", *re.findall(r"background:\s*(#[0-9a-fA-F]{3,6})", css)]
+    assert text_colours
+    for fg in text_colours:
+        for bg in backgrounds:
+            assert contrast(fg, bg) >= 4.5, (fg, bg)
