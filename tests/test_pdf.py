@@ -219,3 +219,52 @@ def test_print_colours_keep_contrast_in_greyscale() -> None:
     for fg in text_colours:
         for bg in backgrounds:
             assert contrast(fg, bg) >= 4.5, (fg, bg)
+
+
+def test_collapsed_content_is_expanded_in_print(basic_build: Built) -> None:
+    site = (basic_build.site / "handouts/alpha-sheet.html").read_text()
+    assert "<details" in site  # a dropdown on the site
+    assert "DROPDOWN-HIDDEN-TEXT" in "".join(text_of(basic_build.downloads / "handouts/alpha-sheet.pdf"))
+
+
+def test_render_time_limit(tmp_path: Path) -> None:
+    from safe_harbor.pdf import render
+
+    render.init_worker([str(tmp_path)])
+    long_html = "<html><body>" + "<p>text</p>" * 60000 + "</body></html>"
+    target = tmp_path / "slow.pdf"
+    outcome = render.render_one(long_html, tmp_path.as_uri() + "/", str(target), "x" * 32, 1)
+    assert outcome["error"] == "timeout"
+    assert not target.exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_handout_over_its_page_limit_warns(make_build: Callable[..., Built]) -> None:
+    built = make_build(only="site")
+    handout = built.root / "handouts/alpha-sheet.md"
+    long_text = "\n\n".join(
+        "A paragraph that keeps going to fill the page with words." * 6 for _ in range(25)
+    )
+    handout.write_text(
+        handout.read_text().replace("audience: participant", "audience: participant\nmax_pages: 1")
+        + long_text
+    )
+    report = built.rebuild()
+    (warning,) = [d for d in report.warnings if d.code == "SH307"]
+    assert warning.path.endswith("handouts/alpha-sheet.md")
+    assert "should fit on 1" in warning.message
+    built.rebuild()  # unchanged PDFs are still checked
+    assert any(d.code == "SH307" for d in built.report.warnings)
+
+
+def test_missing_harfbuzz_is_said_once(
+    make_build: Callable[..., Built], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(
+        ctypes.util, "find_library", lambda name: None if name == "harfbuzz-subset" else real(name)
+    )
+    built = make_build()
+    notes = [n for n in built.report.notes if "libharfbuzz-subset0" in n]
+    assert len(notes) == 1 and "apt-get install libharfbuzz-subset0" in notes[0]

@@ -46,6 +46,7 @@ class Code(enum.Enum):
     HARFBUZZ_MISSING = ("SH304", Severity.WARNING, "HarfBuzz subsetting library missing")
     RENDER_TIMEOUT = ("SH305", Severity.ERROR, "PDF rendering took too long")
     RENDER_WARNING = ("SH306", Severity.WARNING, "the PDF renderer reported a problem")
+    TOO_MANY_PAGES = ("SH307", Severity.WARNING, "handout is longer than its page limit")
     # Sphinx and other tools (SH9xx)
     SPHINX = ("SH900", Severity.WARNING, "Sphinx warning")
     SPHINX_ERROR = ("SH901", Severity.ERROR, "Sphinx error")

@@ -47,7 +47,7 @@ MODULE_KEYS = (
     "sources",
     "myst",  # MyST's own front matter settings pass through untouched
 )
-HANDOUT_KEYS = ("title", "audience", "summary", "sources", "id", "myst")
+HANDOUT_KEYS = ("title", "audience", "summary", "sources", "id", "max_pages", "myst")
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -132,6 +132,7 @@ class Handout:
     audience: str = "participant"
     summary: str = ""
     sources: list[str] = field(default_factory=list)
+    max_pages: int = 2  # printed pages (regular print) the handout must fit on
 
     @classmethod
     def from_front_matter(cls, handout_id: str, data: LinedDict, source: Source) -> Handout:
@@ -158,6 +159,7 @@ class Handout:
             audience=audience,
             summary=get_str(data, "summary", source),
             sources=get_str_list(data, "sources", source),
+            max_pages=get_int(data, "max_pages", source, default=2, minimum=1),
         )
 
 

@@ -40,6 +40,7 @@ class PrintJob:
     html: str
     kind: str  # handout, large-print, guide, workbook
     sources: list[str] = field(default_factory=list)  # docnames, for messages
+    max_pages: int | None = None  # a handout that must fit on this many pages
 
     @property
     def label(self) -> str:
@@ -143,6 +144,7 @@ def handout_job(ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *,
         document,
         "large-print" if large else "handout",
         [handout["docname"]],
+        max_pages=None if large else handout.get("max_pages", 2),
     )
 
 

@@ -48,13 +48,16 @@ class PdfCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.keys: dict[str, str] = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            self.keys = {}
+            data = json.loads(path.read_text("utf-8"))
+            self.keys: dict[str, str] = dict(data["keys"])
+            self.pages: dict[str, int] = dict(data["pages"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.keys, self.pages = {}, {}
 
     def save(self) -> None:
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.keys, indent=1, sort_keys=True), "utf-8")
+        data = {"keys": self.keys, "pages": {k: v for k, v in self.pages.items() if k in self.keys}}
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), "utf-8")
         os.replace(tmp, self.path)
 
 
@@ -181,7 +184,7 @@ def render_jobs(
     for job in jobs:
         key = job_key(job, base_dir, file_hashes)
         if cache.keys.get(job.output) == key and (downloads_dir / job.output).exists():
-            results.append(RenderResult(job.output, rendered=False))
+            results.append(RenderResult(job.output, rendered=False, pages=cache.pages.get(job.output, 0)))
         else:
             todo.append((job, key))
     _remove_stale(jobs, cache, downloads_dir)
@@ -219,6 +222,7 @@ def render_jobs(
                 else:
                     cache.keys[job.output] = key
                     results.append(RenderResult(job.output, True, outcome["pages"], outcome["seconds"]))
+                    cache.pages[job.output] = outcome["pages"]
                     for line in dict.fromkeys(outcome["log"]):
                         results.append(
                             RenderResult(
@@ -234,6 +238,17 @@ def render_jobs(
                 # save as we go: an interrupted build keeps what it finished
                 cache.save()
     cache.save()
+    for job in jobs:
+        pages = cache.pages.get(job.output, 0)
+        if job.max_pages and job.output in cache.keys and pages > job.max_pages:
+            message = f"{job.output} has {pages} pages; this handout should fit on {job.max_pages} (shorten it, or set max_pages)"
+            results.append(
+                RenderResult(
+                    job.output,
+                    False,
+                    diagnostic=Diagnostic.of(Code.TOO_MANY_PAGES, message, source_path(job.sources[0])),
+                )
+            )
     return results
 
 
