@@ -43,6 +43,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "_work"
+SNAPSHOT = WORK / "snapshot" / "src"  # the code under test, frozen when the run starts
 VENV_BIN = Path(sys.executable).parent
 TARGETS = {
     "sphinx_vs_plain_j1": 1.5,
@@ -58,8 +59,8 @@ _REMOTE = re.compile(r"""(?:<img[^>]*\ssrc|<link[^>]*\shref|<script[^>]*\ssrc)=[
 
 
 def child_build(root: Path, out: Path, result_file: Path) -> int:
-    """Run the pipeline once and write what the benchmark needs as JSON."""
-    sys.path.insert(0, str(REPO / "src"))
+    """Run the pipeline once and write what the benchmark needs as JSON (``safe_harbor`` comes
+    from the snapshot through PYTHONPATH)."""
     from safe_harbor.pipeline import BuildOptions, build
 
     started = time.perf_counter()

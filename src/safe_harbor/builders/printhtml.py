@@ -39,14 +39,14 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
     name = "safeharbor-print"
     format = "html"
     out_suffix = ".json"
-    link_suffix = ".html"
     epilog = "Print fragments are in %(outdir)s."
     search = False
     copysource = False
     allow_parallel = True
 
     def get_target_uri(self, docname: str, typ: str | None = None) -> str:
-        return docname + self.link_suffix
+        # Sphinx resets link_suffix to out_suffix (.json); links in fragments name the pages.
+        return docname + ".html"
 
     def copy_assets(self) -> None:
         """Only images are needed; themes, scripts and static files never reach the PDFs."""

@@ -99,8 +99,8 @@ def agenda(ctx: AggregateContext) -> list[nodes.Node]:
                     ]
                 )
             footer = [
-                f"Ends {format_clock(plan.finish)}",
-                f"Planned end {format_clock(plan.end)}",
+                f"{format_clock(plan.start)}–{format_clock(plan.finish)}",
+                f"Day total (planned end {format_clock(plan.end)})",
                 format_minutes(plan.total),
             ]
             result.append(
