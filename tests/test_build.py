@@ -92,6 +92,15 @@ def test_module_page_links_handouts_and_pdfs(basic_build: Built) -> None:
     assert 'href="../../../downloads/handouts/alpha-sheet.pdf"' in fac
 
 
+def test_sources_are_read_once_for_three_outputs(make_build: Callable[..., Built]) -> None:
+    built = make_build()
+    counts = built.report.read_counts
+    assert counts["html"] == 8  # every page of test-basic
+    assert counts["facilitator"] == 0 and counts["safeharbor-print"] == 0
+    built.rebuild()
+    assert built.report.read_counts == {"html": 0, "facilitator": 0, "safeharbor-print": 0}
+
+
 def test_no_change_rebuild_renders_nothing(make_build: Callable[..., Built]) -> None:
     built = make_build()
     assert rendered(built) == EXPECTED_PDFS

@@ -27,6 +27,7 @@ from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphi
 from .pdf.render import RenderResult
 
 Stage = Literal["site", "pdf"]
+_ENV_UPDATE = re.compile(r"(?P<added>\d+) added, (?P<changed>\d+) changed, \d+ removed")
 _RECORD_START = re.compile(r"^(?:[^\n]*?: )?(?:WARNING|ERROR|CRITICAL|SEVERE): ", re.M)
 
 
@@ -57,6 +58,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     pdfs: list[RenderResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    read_counts: dict[str, int] = field(default_factory=dict)  # builder -> sources (re)read
 
     def add(self, diagnostic: Diagnostic) -> None:
         if diagnostic not in self.diagnostics:
@@ -155,6 +157,9 @@ def run_sphinx(
         if os.environ.get("SAFE_HARBOR_DEBUG"):
             raise
         report.add(Diagnostic.of(Code.SPHINX_ERROR, f"{type(exc).__name__}: {exc} (build stopped)", ""))
+    if isinstance(status, io.StringIO):
+        updates = _ENV_UPDATE.search(status.getvalue())
+        report.read_counts[builder] = int(updates["added"]) + int(updates["changed"]) if updates else 0
     for record in split_warning_records(warnings.getvalue()):
         diagnostic = parse_sphinx_warning(record)
         if diagnostic is not None:
