@@ -39,43 +39,159 @@ FIXED_DATE = "2026-01-15"  # printed on every PDF; fixed so rebuilds on another 
 # --- vocabulary ------------------------------------------------------------------------------
 
 SUBJECTS = [
-    "the group", "each person", "your program", "the facilitator", "outreach staff", "peer workers",
-    "the team", "participants", "a volunteer", "the drop-in staff", "a co-facilitator", "new staff",
-    "the community", "people who use drugs", "sex workers", "the whole room", "your partner",
+    "the group",
+    "each person",
+    "your program",
+    "the facilitator",
+    "outreach staff",
+    "peer workers",
+    "the team",
+    "participants",
+    "a volunteer",
+    "the drop-in staff",
+    "a co-facilitator",
+    "new staff",
+    "the community",
+    "people who use drugs",
+    "sex workers",
+    "the whole room",
+    "your partner",
 ]
 VERBS = [
-    "names", "lists", "compares", "shares", "writes down", "talks about", "checks", "plans",
-    "reviews", "maps", "asks about", "notices", "describes", "sorts", "ranks", "practises",
-    "explains", "builds", "tests", "chooses", "questions", "rewrites", "records", "updates",
+    "names",
+    "lists",
+    "compares",
+    "shares",
+    "writes down",
+    "talks about",
+    "checks",
+    "plans",
+    "reviews",
+    "maps",
+    "asks about",
+    "notices",
+    "describes",
+    "sorts",
+    "ranks",
+    "practises",
+    "explains",
+    "builds",
+    "tests",
+    "chooses",
+    "questions",
+    "rewrites",
+    "records",
+    "updates",
 ]
 OBJECTS = [
-    "the main barriers to care", "one small change", "the words we use", "a safer plan",
-    "the outreach schedule", "what people asked for", "the intake form", "the referral list",
-    "a short script", "the supply list", "the steps on the sheet", "three ideas",
-    "the hardest question", "the program rules", "the feedback from last month", "a local resource",
-    "the agreements on the wall", "the risks in each option", "a way to follow up",
-    "the story from the case", "a plain answer", "the first step", "what went well",
+    "the main barriers to care",
+    "one small change",
+    "the words we use",
+    "a safer plan",
+    "the outreach schedule",
+    "what people asked for",
+    "the intake form",
+    "the referral list",
+    "a short script",
+    "the supply list",
+    "the steps on the sheet",
+    "three ideas",
+    "the hardest question",
+    "the program rules",
+    "the feedback from last month",
+    "a local resource",
+    "the agreements on the wall",
+    "the risks in each option",
+    "a way to follow up",
+    "the story from the case",
+    "a plain answer",
+    "the first step",
+    "what went well",
 ]
 TAILS = [
-    "before the break", "in plain words", "with a partner", "on a sticky note", "for five minutes",
-    "without naming anyone", "at the front of the room", "one at a time", "in small groups",
-    "on the flip chart", "before moving on", "for the next session", "with care", "as a group",
-    "in their own words", "from the handout", "if there is time", "and then pauses",
+    "before the break",
+    "in plain words",
+    "with a partner",
+    "on a sticky note",
+    "for five minutes",
+    "without naming anyone",
+    "at the front of the room",
+    "one at a time",
+    "in small groups",
+    "on the flip chart",
+    "before moving on",
+    "for the next session",
+    "with care",
+    "as a group",
+    "in their own words",
+    "from the handout",
+    "if there is time",
+    "and then pauses",
 ]
 HEAD_WORDS = [
-    "Listening", "Outreach", "Supplies", "Trust", "Referrals", "Language", "Safety", "Consent",
-    "Feedback", "Rights", "Care", "Access", "Stigma", "Power", "Support", "Planning", "Change",
-    "Partners", "Pay", "Leadership", "Privacy", "Health", "Housing", "Policing", "Money",
+    "Listening",
+    "Outreach",
+    "Supplies",
+    "Trust",
+    "Referrals",
+    "Language",
+    "Safety",
+    "Consent",
+    "Feedback",
+    "Rights",
+    "Care",
+    "Access",
+    "Stigma",
+    "Power",
+    "Support",
+    "Planning",
+    "Change",
+    "Partners",
+    "Pay",
+    "Leadership",
+    "Privacy",
+    "Health",
+    "Housing",
+    "Policing",
+    "Money",
 ]
 TOPIC_WORDS = [
-    "first contact", "the intake desk", "night outreach", "peer leadership", "safer supplies",
-    "bad date lists", "paying peers", "clinic referrals", "language and labels", "online work",
-    "legal risks", "self-care", "program rules", "data and privacy", "naloxone training",
-    "street-based work", "drop-in hours", "testing services", "housing support", "court support",
+    "first contact",
+    "the intake desk",
+    "night outreach",
+    "peer leadership",
+    "safer supplies",
+    "bad date lists",
+    "paying peers",
+    "clinic referrals",
+    "language and labels",
+    "online work",
+    "legal risks",
+    "self-care",
+    "program rules",
+    "data and privacy",
+    "naloxone training",
+    "street-based work",
+    "drop-in hours",
+    "testing services",
+    "housing support",
+    "court support",
 ]
 MATERIAL_ITEMS = [
-    "Flip chart paper", "Markers", "Sticky notes", "Timer", "Pens", "Index cards", "Masking tape",
-    "Printed scenario cards", "Tape", "A bell", "Name tags", "Water", "Tissues", "Blank paper",
+    "Flip chart paper",
+    "Markers",
+    "Sticky notes",
+    "Timer",
+    "Pens",
+    "Index cards",
+    "Masking tape",
+    "Printed scenario cards",
+    "Tape",
+    "A bell",
+    "Name tags",
+    "Water",
+    "Tissues",
+    "Blank paper",
 ]
 FORMATS = ["solo", "pairs", "small groups", "whole group"]
 
@@ -97,8 +213,10 @@ def wrap(text: str, width: int = 100) -> str:
 
 
 def question(rng: random.Random) -> str:
-    return f"What {rng.choice(['would', 'could', 'should', 'does'])} {rng.choice(SUBJECTS)} " \
+    return (
+        f"What {rng.choice(['would', 'could', 'should', 'does'])} {rng.choice(SUBJECTS)} "
         f"{rng.choice(['change about', 'learn from', 'say about', 'need for'])} {rng.choice(OBJECTS)}?"
+    )
 
 
 def slug(words: list[str]) -> str:
@@ -177,8 +295,8 @@ def module_page(number: int, rng: random.Random) -> tuple[GeneratedModule, str, 
             "sources:",
             bullets(
                 [
-                    f"Author{number}, A. ({2000 + number % 25}). \"{_cap(rng.choice(OBJECTS))}.\" Example Press.",
-                    f"Writer{number}, B. ({2001 + number % 24}). \"{_cap(rng.choice(TOPIC_WORDS))}.\" Journal of Practice.",
+                    f'Author{number}, A. ({2000 + number % 25}). "{_cap(rng.choice(OBJECTS))}." Example Press.',
+                    f'Writer{number}, B. ({2001 + number % 24}). "{_cap(rng.choice(TOPIC_WORDS))}." Journal of Practice.',
                 ]
             ),
             "---",
@@ -200,7 +318,9 @@ def module_page(number: int, rng: random.Random) -> tuple[GeneratedModule, str, 
         materials = ", ".join(rng.sample(MATERIAL_ITEMS, 3))
         steps = [f"{i}. {paragraph(rng, 2)} ({rng.randint(1, 5)} min)" for i in range(1, 7)]
         if index == 0:
-            steps[1] = f"2. Hand out {{handout}}`{handout_ids[0]}` and {{handout}}`{handout_ids[1]}`. {paragraph(rng, 1)}"
+            steps[1] = (
+                f"2. Hand out {{handout}}`{handout_ids[0]}` and {{handout}}`{handout_ids[1]}`. {paragraph(rng, 1)}"
+            )
         notes = [f"- {wrap(paragraph(rng, 2), 98)}".replace("\n", "\n  ") for _ in range(4)]
         parts += [
             "",
@@ -228,7 +348,15 @@ def module_page(number: int, rng: random.Random) -> tuple[GeneratedModule, str, 
             ":::",
             "::::",
         ]
-    parts += ["", "## Key points", "", ":::{key-points}", *[f"- {paragraph(rng, 1)}" for _ in range(4)], ":::", ""]
+    parts += [
+        "",
+        "## Key points",
+        "",
+        ":::{key-points}",
+        *[f"- {paragraph(rng, 1)}" for _ in range(4)],
+        ":::",
+        "",
+    ]
     module = GeneratedModule(module_id, title, duration, handout_ids)
     return module, "\n".join(parts), list(zip(handout_ids, handout_titles, strict=True))
 

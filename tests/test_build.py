@@ -271,3 +271,33 @@ def test_editing_a_track_rebuilds_its_agenda(make_build: Callable[..., Built]) -
     built.rebuild()
     for page in (built.site / "docs/tracks.html", built.site / "facilitator/docs/tracks.html"):
         assert "08:00–08:30" in page.read_text(), page
+
+
+def test_plain_sphinx_build_works(tmp_path: Path) -> None:
+    """The README's plain sphinx-build command builds the participant site from the same sources."""
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    out = tmp_path / "plain"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-c",
+            "conf",
+            "-D",
+            "safe_harbor_view_switch=0",
+            ".",
+            str(out),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    page = (out / "modules/01-alpha/index.html").read_text()
+    assert "Alpha module" in page and "ZEBRA-FACILITATOR-SECRET" not in page
+    assert "sh-view-switch" not in page
