@@ -23,6 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,10 @@ class PdfCache:
 
 
 def job_key(job: PrintJob, base_dir: Path, file_hashes: dict[str, str]) -> str:
-    import weasyprint
-
+    # The version from package metadata: importing WeasyPrint here would load it (and parse its
+    # stylesheets) in the coordinating process, which never renders.
     digest = hashlib.sha256()
-    digest.update(f"{RENDERER_VERSION}\0{weasyprint.__version__}\0".encode())
+    digest.update(f"{RENDERER_VERSION}\0{metadata.version('weasyprint')}\0".encode())
     digest.update(job.html.encode())
     for match in _LOCAL_URL.finditer(job.html):
         ref = match.group(1) or match.group(2)
@@ -106,11 +107,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 def init_worker(allowed_roots: Sequence[str]) -> None:
     """Pool initializer: import WeasyPrint and build the sandbox once per worker process."""
-    import weasyprint
-
-    from .fetcher import SandboxFetcher
-
-    _WORKER["weasyprint"] = weasyprint
+    # Logging first: importing WeasyPrint already parses its default stylesheets and logs it.
     _WORKER["log"] = _LogCapture()
     logger = logging.getLogger("weasyprint")
     logger.handlers[:] = [_WORKER["log"]]
@@ -120,6 +117,12 @@ def init_worker(allowed_roots: Sequence[str]) -> None:
     progress.handlers[:] = []
     progress.setLevel(logging.ERROR)
     progress.propagate = False
+
+    import weasyprint
+
+    from .fetcher import SandboxFetcher
+
+    _WORKER["weasyprint"] = weasyprint
     _WORKER["fetcher"] = SandboxFetcher([Path(r) for r in allowed_roots])
     signal.signal(signal.SIGALRM, _on_alarm)
 
@@ -192,6 +195,8 @@ def render_jobs(
     for leftover in downloads_dir.glob("**/.*.pdf.tmp-*"):
         leftover.unlink(missing_ok=True)
     if todo:
+        # Longest documents first, so a big guide does not start last and leave a core idle.
+        todo.sort(key=lambda item: len(item[0].html), reverse=True)
         base_url = base_dir.resolve().as_uri() + "/"
         roots = [str(r) for r in allowed_roots]
         done = 0
