@@ -29,7 +29,8 @@ class Built:
         return self.out / "site" / "downloads"
 
     def rebuild(self, **options: object) -> BuildReport:
-        self.report = build(BuildOptions(root=self.root, out=self.out, jobs=2, **options))  # type: ignore[arg-type]
+        options.setdefault("jobs", 2)
+        self.report = build(BuildOptions(root=self.root, out=self.out, **options))  # type: ignore[arg-type]
         return self.report
 
 

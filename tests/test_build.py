@@ -301,3 +301,31 @@ def test_plain_sphinx_build_works(tmp_path: Path) -> None:
     page = (out / "modules/01-alpha/index.html").read_text()
     assert "Alpha module" in page and "ZEBRA-FACILITATOR-SECRET" not in page
     assert "sh-view-switch" not in page
+
+
+def test_pages_are_written_atomically(make_build: Callable[..., Built], monkeypatch: object) -> None:
+    """A page whose rendering fails midway keeps its previous version and leaves no temp file."""
+    from safe_harbor.builders.facilitator import ParticipantHTMLBuilder
+
+    built = make_build(only="site")
+    page = built.site / "modules/01-alpha/index.html"
+    good = page.read_text()
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+    original = StandaloneHTMLBuilder.handle_page
+
+    def failing(self: StandaloneHTMLBuilder, pagename: str, *args: object, **kwargs: object) -> None:
+        if pagename == "modules/01-alpha/index":
+            target = kwargs["outfilename"]
+            Path(str(target)).write_text("<html>trunc")  # a partial write, then a crash
+            raise RuntimeError("disk full")
+        original(self, pagename, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StandaloneHTMLBuilder, "handle_page", failing)  # type: ignore[attr-defined]
+    module = built.root / "modules/01-alpha/index.md"
+    module.write_text(module.read_text().replace("Pair people up.", "Pair people up again."))
+    built.rebuild(only="site", jobs=1)
+    assert any("disk full" in d.message for d in built.report.errors)
+    assert page.read_text() == good
+    assert not list(page.parent.glob(".*tmp*"))
+    assert ParticipantHTMLBuilder.name == "html"

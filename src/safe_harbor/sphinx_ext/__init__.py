@@ -15,7 +15,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
-    from ..builders.facilitator import FacilitatorHTMLBuilder
+    from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
     from .config_bridge import register_config_values
     from .directives import HandoutRole, all_directives
@@ -35,6 +35,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
         app.add_directive(name, directive)
     app.add_role("handout", HandoutRole())
     app.add_transform(ModulePageTransform)
+    app.add_builder(ParticipantHTMLBuilder, override=True)
     app.add_builder(FacilitatorHTMLBuilder)
     app.add_builder(PrintFragmentsBuilder)
 
