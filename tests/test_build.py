@@ -329,3 +329,40 @@ def test_pages_are_written_atomically(make_build: Callable[..., Built], monkeypa
     assert page.read_text() == good
     assert not list(page.parent.glob(".*tmp*"))
     assert ParticipantHTMLBuilder.name == "html"
+
+
+def test_site_makes_no_third_party_requests(basic_build: Built) -> None:
+    """Scripts, styles, fonts and images all come from the site itself (links to read are fine)."""
+    from html.parser import HTMLParser
+
+    class Loads(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            wanted = {"script": "src", "img": "src", "iframe": "src", "source": "src", "link": "href"}
+            if tag in wanted:
+                self.urls += [v or "" for k, v in attrs if k == wanted[tag]]
+
+    for page in basic_build.site.rglob("*.html"):
+        parser = Loads()
+        parser.feed(page.read_text())
+        external = [u for u in parser.urls if re.match(r"(https?:)?//", u)]
+        assert not external, (page, external)
+    for css in basic_build.site.rglob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text()), css
+        assert "@import url(http" not in css.read_text()
+
+
+def test_online_address_only_when_configured(basic_build: Built, make_build: Callable[..., Built]) -> None:
+    assert "example.org" not in pdf_text(basic_build.downloads / "handouts/alpha-sheet.pdf")
+    built = make_build()
+    conf = built.root / "conf/curriculum.yaml"
+    conf.write_text(
+        conf.read_text().replace(
+            "  language: en", "  language: en\n  online_address: safeharbor.example.org/x"
+        )
+    )
+    built.rebuild()
+    assert "safeharbor.example.org/x" in pdf_text(built.downloads / "handouts/alpha-sheet.pdf")
