@@ -15,7 +15,18 @@ extensions = ["myst_parser", "sphinx_design", "safe_harbor"]
 root_doc = "index"
 # The repository root is the source folder; only these parts of it are pages.
 include_patterns = ["index.md", "docs/**", "modules/**", "handouts/**"]
-exclude_patterns = ["_build", "**/.*", "docs/authoring-spec.txt"]
+# Excluding whole folders also keeps Sphinx from walking them when it looks for pages.
+exclude_patterns = [
+    "_build",
+    ".*",
+    "**/.*",
+    "src",
+    "tests",
+    "benchmarks",
+    "requirements",
+    "conf",
+    "docs/authoring-spec.txt",
+]
 
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
 myst_title_to_header = True  # module and handout titles live in front matter

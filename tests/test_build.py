@@ -366,3 +366,17 @@ def test_online_address_only_when_configured(basic_build: Built, make_build: Cal
     )
     built.rebuild()
     assert "safeharbor.example.org/x" in pdf_text(built.downloads / "handouts/alpha-sheet.pdf")
+
+
+def test_unchanged_build_skips_sphinx_but_repeats_its_warnings(tmp_path: Path) -> None:
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules/02-beta/index.md"
+    module.write_text(module.read_text().replace("duration: 15", "duration: 20"))
+    first = run_cli("build", str(root), "-o", str(tmp_path / "out"), "--only", "site", "--strict")
+    second = run_cli("build", str(root), "-o", str(tmp_path / "out"), "--only", "site", "--strict")
+    assert first.returncode == second.returncode == 1
+    assert "sources unchanged, up to date" in second.stdout
+    warning = "SH201 module duration is 20 min but its activities add up to 15 min"
+    assert warning in first.stderr and warning in second.stderr

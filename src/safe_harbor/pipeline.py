@@ -24,6 +24,7 @@ from typing import Literal
 
 from .config import CurriculumConfig, load_curriculum_config
 from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphinx_warning
+from .fingerprint import SphinxState, inputs_fingerprint
 from .pdf.render import RenderResult
 
 Stage = Literal["site", "pdf"]
@@ -88,6 +89,7 @@ def paths(options: BuildOptions) -> dict[str, Path]:
         "print": build / "print",
         "downloads": build / "site" / "downloads",
         "pdfcache": build / ".pdf-cache.json",
+        "sphinx-state": build / ".sphinx-state.json",
     }
 
 
@@ -108,10 +110,26 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
             builders.append(("facilitator", where["facilitator"], "facilitator view"))
     if options.only != "site":
         builders.append(("safeharbor-print", where["print"], "print fragments"))
+    state = SphinxState(where["sphinx-state"])
+    fingerprint = inputs_fingerprint(options.root, options.build_dir)
     for number, (name, outdir, label) in enumerate(builders, start=1):
-        say(f"[{number}/{len(builders) + (options.only != 'site')}] {label}")
+        step = f"[{number}/{len(builders) + (options.only != 'site')}] {label}"
         started = time.perf_counter()
-        run_sphinx(options, name, outdir, where["doctrees"], report)
+        previous = state.unchanged(name, fingerprint) if _has_output(name, outdir) else None
+        if previous is not None:
+            say(f"{step}: sources unchanged, up to date")
+            for diagnostic in previous:
+                report.add(diagnostic)
+            report.read_counts[name] = 0
+        else:
+            say(step)
+            before = len(report.diagnostics)
+            run_sphinx(options, name, outdir, where["doctrees"], report)
+            if any(d.code == Code.SPHINX_ERROR.code for d in report.diagnostics[before:]):
+                state.forget(name)
+            else:
+                state.record(name, fingerprint, report.diagnostics[before:])
+            state.save()
         report.timings[name] = time.perf_counter() - started
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
             return report
@@ -121,6 +139,11 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
         render_pdfs(options, config, where, report, say)
         report.timings["pdf"] = time.perf_counter() - started
     return report
+
+
+def _has_output(builder: str, outdir: Path) -> bool:
+    marker = "manifest.json" if builder == "safeharbor-print" else "index.html"
+    return (outdir / marker).exists()
 
 
 def run_sphinx(
