@@ -119,6 +119,13 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
                     "title": t.title,
                     "description": t.description,
                     "modules": [m for m in t.module_ids if m in modules],
+                    # activities a track runs from a module, when it runs only some of them
+                    "subsets": {
+                        item.ref: [a.title for a in modules[item.ref].activities if a.id in item.activities]
+                        for day in t.days
+                        for item in day.items
+                        if item.kind == "module" and item.activities and item.ref in modules
+                    },
                     "agenda": self.render_aggregate("agenda", t.id),
                     "checklist": self.render_aggregate("preparation-checklist", t.id),
                 }

@@ -212,9 +212,17 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
     for module in chosen:
         anchor = f"module-{module['id']}"
         toc.append((anchor, module["title"]))
-        parts.append(
-            f'<section class="chapter module" id="{anchor}">{ps.body(module["docname"], "facilitator", anchor)}</section>'
-        )
+        subset = track.get("subsets", {}).get(module["id"])
+        note = ""
+        if subset:
+            items = "".join(f"<li>{html.escape(title)}</li>" for title in subset)
+            note = (
+                '<div class="sh-block sh-track-note"><p class="sh-block-title">'
+                f"In the {html.escape(track['title'])}, run only these activities</p><ul>{items}</ul></div>"
+            )
+        body = ps.body(module["docname"], "facilitator", anchor)
+        body = body.replace("</h1>", "</h1>" + note, 1) if note else body
+        parts.append(f'<section class="chapter module" id="{anchor}">{body}</section>')
     if used_handouts:
         toc.append(("appendices", "Appendix: handouts"))
         parts.append('<section class="chapter appendices" id="appendices"><h1>Appendix: handouts</h1>')
@@ -243,8 +251,8 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
     body = (
         _head(ps, title, f"Facilitator guide for the {track['title']} track", stylesheet(options))
         + '<body class="guide">'
-        + _running(ps, ps.site["title"], f"Facilitator guide · {track['title']}")
         + _cover(ps, "Facilitator guide", track["title"])
+        + _running(ps, ps.site["title"], f"Facilitator guide · {track['title']}")
         + _toc(toc)
         + "<main>"
         + "".join(parts)
@@ -270,8 +278,8 @@ def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> 
     body = (
         _head(ps, title, f"Participant workbook for the {track['title']} track", stylesheet(options))
         + '<body class="workbook">'
-        + _running(ps, ps.site["title"], f"Participant workbook · {track['title']}")
         + _cover(ps, "Participant workbook", track["title"])
+        + _running(ps, ps.site["title"], f"Participant workbook · {track['title']}")
         + _toc(toc)
         + "<main>"
         + "".join(parts)

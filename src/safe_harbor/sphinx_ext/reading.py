@@ -79,8 +79,16 @@ class ModulePageTransform(SphinxTransform):
                     f"{module.activity_minutes} min",
                     (docname, 2),
                 )
-            top.insert(1, summary_card(module))
-            top.insert(2, facilitator_plan(module))
+            # after the title and any content notes: a content warning comes before content
+            position = 1
+            while (
+                position < len(top)
+                and isinstance(top[position], sh.curriculum_block)
+                and (top[position]["kind"] == "content-note")
+            ):
+                position += 1
+            top.insert(position, summary_card(module))
+            top.insert(position + 1, facilitator_plan(module))
             if module.sources:
                 top += sources_section(module.sources, docname)
         elif handout is not None and handout.sources:
