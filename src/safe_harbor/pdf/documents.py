@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import PrintSettings
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PAPER = {"letter": "letter", "a4": "A4"}
 _INTERNAL_LINK = re.compile(r'(<a class="reference internal[^"]*") href="[^"]*"')
@@ -23,12 +25,8 @@ _ANCHOR = re.compile(r'href="#([^"]+)"')
 _PDF_LINK = re.compile(r'\s*\(<a class="[^"]*sh-pdf-link[^"]*"[^>]*>PDF</a>\)')
 
 
-@dataclass
-class PrintOptions:
-    paper: str = "letter"
-    bleed: str = "0mm"
-    crop_marks: bool = False
-    large_print: bool = True
+# The same four settings as ``print:`` in conf/curriculum.yaml, after command-line overrides.
+PrintOptions = PrintSettings
 
 
 @dataclass
@@ -191,6 +189,29 @@ def _tracks(ps: PrintSet) -> list[dict[str, Any]]:
     return tracks
 
 
+def _book(
+    ps: PrintSet,
+    kind: str,
+    body_class: str,
+    title: str,
+    track: dict[str, Any],
+    toc: list[tuple[str, str]],
+    parts: list[str],
+    options: PrintOptions,
+) -> str:
+    """A combined document: cover, running heads, contents, then the parts."""
+    return (
+        _head(ps, title, f"{kind} for the {track['title']} track", stylesheet(options))
+        + f'<body class="{body_class}">'
+        + _cover(ps, kind, track["title"])
+        + _running(ps, ps.site["title"], f"{kind} · {track['title']}")
+        + _toc(toc)
+        + "<main>"
+        + "".join(parts)
+        + "</main></body></html>"
+    )
+
+
 def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> PrintJob:
     modules = {m["id"]: m for m in ps.manifest["modules"]}
     handouts = {h["id"]: h for h in ps.manifest["handouts"]}
@@ -248,16 +269,7 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
             f'<section class="chapter back" id="references"><h1>References</h1><ul class="references">{items}</ul></section>'
         )
     title = f"{ps.site['title']} facilitator guide: {track['title']}"
-    body = (
-        _head(ps, title, f"Facilitator guide for the {track['title']} track", stylesheet(options))
-        + '<body class="guide">'
-        + _cover(ps, "Facilitator guide", track["title"])
-        + _running(ps, ps.site["title"], f"Facilitator guide · {track['title']}")
-        + _toc(toc)
-        + "<main>"
-        + "".join(parts)
-        + "</main></body></html>"
-    )
+    body = _book(ps, "Facilitator guide", "guide", title, track, toc, parts, options)
     sources = [m["docname"] for m in chosen] + [h["docname"] for h in used_handouts]
     return PrintJob(f"guides/{track['id']}-facilitator-guide.pdf", title, body, "guide", sources)
 
@@ -275,16 +287,7 @@ def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> 
         for h in participant
     ]
     title = f"{ps.site['title']} participant workbook: {track['title']}"
-    body = (
-        _head(ps, title, f"Participant workbook for the {track['title']} track", stylesheet(options))
-        + '<body class="workbook">'
-        + _cover(ps, "Participant workbook", track["title"])
-        + _running(ps, ps.site["title"], f"Participant workbook · {track['title']}")
-        + _toc(toc)
-        + "<main>"
-        + "".join(parts)
-        + "</main></body></html>"
-    )
+    body = _book(ps, "Participant workbook", "workbook", title, track, toc, parts, options)
     return PrintJob(
         f"workbooks/{track['id']}-participant-workbook.pdf",
         title,
