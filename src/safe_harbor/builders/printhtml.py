@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +135,3 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
             else None,
         }
         write_atomic(self.outdir / "manifest.json", json.dumps(manifest, indent=1))
-
-    def prepare_writing(self, docnames: Set[str]) -> None:
-        super().prepare_writing(docnames)

@@ -39,6 +39,9 @@ class AggregateContext:
         self.domain: CurriculumDomain = get_domain(app.env)
         self.config: CurriculumConfig = curriculum_config(app.env)
         self.modules = self.domain.modules()
+        self.chosen_tracks = self._tracks()
+        # a heading per track only when the page shows several (or all) tracks
+        self.title_each_track = len(self.chosen_tracks) > 1 or not node.get("track")
 
     def link(self, target_doc: str | None, text: str) -> nodes.Node:
         if target_doc is None:
@@ -55,7 +58,7 @@ class AggregateContext:
         module = self.modules.get(module_id)
         return self.link(self.domain.module_doc(module_id), text or (module.title if module else module_id))
 
-    def tracks(self) -> list[Track]:
+    def _tracks(self) -> list[Track]:
         wanted = self.node.get("track", "")
         if not wanted:
             return self.config.tracks
@@ -80,8 +83,8 @@ def fill_aggregate(app: Sphinx, node: nodes.Element, docname: str, *, facilitato
 
 def agenda(ctx: AggregateContext) -> list[nodes.Node]:
     result: list[nodes.Node] = []
-    for track in ctx.tracks():
-        if len(ctx.tracks()) > 1 or not ctx.node.get("track"):
+    for track in ctx.chosen_tracks:
+        if ctx.title_each_track:
             result.append(nodes.rubric(track.title, track.title, classes=["sh-track-title"]))
         if track.description:
             result.append(nodes.paragraph(track.description, track.description))
@@ -122,9 +125,9 @@ def agenda(ctx: AggregateContext) -> list[nodes.Node]:
 
 def preparation_checklist(ctx: AggregateContext) -> list[nodes.Node]:
     result: list[nodes.Node] = []
-    for track in ctx.tracks():
+    for track in ctx.chosen_tracks:
         modules = [ctx.modules[m] for m in track.module_ids if m in ctx.modules]
-        if len(ctx.tracks()) > 1 or not ctx.node.get("track"):
+        if ctx.title_each_track:
             result.append(nodes.rubric(track.title, track.title, classes=["sh-track-title"]))
         materials = merge_items([(m.id, m.materials) for m in modules])
         prep = merge_items([(m.id, m.preparation) for m in modules])

@@ -13,6 +13,7 @@ from sphinx.environment import BuildEnvironment
 
 from ..diagnostics import Code
 from ..model import Source, check_track
+from ..yamlsource import did_you_mean
 from .config_bridge import curriculum_config
 from .directives import warn
 from .domain import get_domain
@@ -60,8 +61,6 @@ def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
     for docname, module in domain.modules_by_doc.items():
         for handout_id in module.handouts:
             if handout_id not in handouts:
-                from ..yamlsource import did_you_mean
-
                 warn(
                     Code.UNKNOWN_HANDOUT,
                     f"module {module.id!r} lists unknown handout {handout_id!r}"

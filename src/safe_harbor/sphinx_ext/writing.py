@@ -10,14 +10,13 @@ Runs on ``doctree-resolved`` for every builder, on the builder's own copy of the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
 from sphinx.util.osutil import relative_uri
 
 from ..diagnostics import Code
+from ..yamlsource import did_you_mean
 from . import nodes as sh
 from .aggregates import fill_aggregate
 from .directives import warn
@@ -65,7 +64,7 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
     if handout is None or target is None:
         warn(
             Code.UNKNOWN_HANDOUT,
-            f"unknown handout {handout_id!r}" + _suggest(handout_id, domain.handouts()),
+            f"unknown handout {handout_id!r}" + did_you_mean(handout_id, domain.handouts()),
             ref,
         )
         return nodes.inline(handout_id, handout_id, classes=["sh-handout-missing"])
@@ -86,9 +85,3 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
     wrapper += nodes.reference("", "PDF", refuri=pdf, classes=["sh-pdf-link"], reftitle=label)
     wrapper += nodes.Text(")")
     return wrapper
-
-
-def _suggest(word: str, choices: Mapping[str, object]) -> str:
-    from ..yamlsource import did_you_mean
-
-    return did_you_mean(word, choices)
