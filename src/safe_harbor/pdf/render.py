@@ -177,6 +177,7 @@ def render_jobs(
     allowed_roots: Sequence[Path],
     workers: int,
     timeout: int = 120,
+    timeout_per_mb: int = 60,
     progress: Progress | None = None,
     source_path: Callable[[str], str] = lambda docname: docname,
 ) -> list[RenderResult]:
@@ -204,7 +205,14 @@ def render_jobs(
             max_workers=max(1, min(workers, len(todo))), initializer=init_worker, initargs=(roots,)
         ) as pool:
             futures = {
-                pool.submit(render_one, job.html, base_url, str(downloads_dir / job.output), key, timeout): (
+                pool.submit(
+                    render_one,
+                    job.html,
+                    base_url,
+                    str(downloads_dir / job.output),
+                    key,
+                    time_limit(job, timeout, timeout_per_mb),
+                ): (
                     job,
                     key,
                 )
@@ -255,6 +263,12 @@ def render_jobs(
                 )
             )
     return results
+
+
+def time_limit(job: PrintJob, base: int, per_mb: int) -> int:
+    """A fixed allowance plus time for the document's size: a guide of many modules is long
+    honestly; a small handout that takes minutes is stuck (a pathological style, a huge image)."""
+    return base + per_mb * len(job.html.encode()) // 1_000_000
 
 
 def _remove_stale(jobs: Sequence[PrintJob], cache: PdfCache, downloads_dir: Path) -> None:
