@@ -380,3 +380,24 @@ def test_unchanged_build_skips_sphinx_but_repeats_its_warnings(tmp_path: Path) -
     assert "sources unchanged, up to date" in second.stdout
     warning = "SH201 module duration is 20 min but its activities add up to 15 min"
     assert warning in first.stderr and warning in second.stderr
+
+
+def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> None:
+    """The navigation resolved once and re-addressed per page is exactly Sphinx's own."""
+    from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    app = Sphinx(
+        root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
+    )
+    app.build()
+    builder = app.builder
+    assert type(builder).__name__ == "ParticipantHTMLBuilder"
+    options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
+    for docname in sorted(app.env.found_docs):
+        ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
+        sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+        assert ours == sphinx, docname
