@@ -386,18 +386,20 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
     """The navigation resolved once and re-addressed per page is exactly Sphinx's own."""
     from sphinx.application import Sphinx
     from sphinx.builders.html import StandaloneHTMLBuilder
+    from sphinx.util.docutils import docutils_namespace
 
     from conftest import copy_root
 
     root = copy_root("test-basic", tmp_path)
-    app = Sphinx(
-        root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
-    )
-    app.build()
-    builder = app.builder
-    assert type(builder).__name__ == "ParticipantHTMLBuilder"
-    options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
-    for docname in sorted(app.env.found_docs):
-        ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
-        sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
-        assert ours == sphinx, docname
+    with docutils_namespace():  # keep directive registrations out of later tests
+        app = Sphinx(
+            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
+        )
+        app.build()
+        builder = app.builder
+        assert type(builder).__name__ == "ParticipantHTMLBuilder"
+        options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
+        for docname in sorted(app.env.found_docs):
+            ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
+            sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+            assert ours == sphinx, docname
