@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DAY_START = 8 * 60  # 08:00
 DAY_END = 18 * 60  # 18:00: every day is packed so that it never runs past this
+DAYS_PER_TRACK = 2
 BREAK_MINUTES = 15
 FIXED_DATE = "2026-01-15"  # printed on every PDF; fixed so rebuilds on another day change nothing
 
@@ -247,9 +248,8 @@ class Generated:
     def handouts(self) -> list[str]:
         return [h for m in self.modules for h in m.handouts]
 
-    @property
-    def track_id(self) -> str:
-        return "all-modules"
+    def track_id(self, module_id: str) -> str:
+        return track_of(self.modules)[module_id]
 
 
 def split_minutes(rng: random.Random, total: int, parts: int) -> list[int]:
@@ -395,7 +395,8 @@ def handout_page(title: str, rng: random.Random) -> str:
     )
 
 
-def curriculum_yaml(modules: list[GeneratedModule]) -> str:
+def pack_days(modules: list[GeneratedModule]) -> list[list[GeneratedModule]]:
+    """Modules in order, as many per day as fit between DAY_START and DAY_END with breaks."""
     days: list[list[GeneratedModule]] = [[]]
     clock = DAY_START
     for module in modules:
@@ -406,6 +407,21 @@ def curriculum_yaml(modules: list[GeneratedModule]) -> str:
             needed = module.duration
         days[-1].append(module)
         clock += needed
+    return days
+
+
+def track_of(modules: list[GeneratedModule]) -> dict[str, str]:
+    """Module id -> id of the track that runs it."""
+    days = pack_days(modules)
+    return {
+        module.id: f"track-{index // DAYS_PER_TRACK + 1:03d}"
+        for index, day in enumerate(days)
+        for module in day
+    }
+
+
+def curriculum_yaml(modules: list[GeneratedModule]) -> str:
+    days = pack_days(modules)
     lines = [
         "# Synthetic curriculum for benchmarks/run.py (generated; do not edit).",
         "site:",
@@ -427,23 +443,31 @@ def curriculum_yaml(modules: list[GeneratedModule]) -> str:
         "  large_print: true",
         "",
         "tracks:",
-        "  - id: all-modules",
-        f"    title: All {len(modules)} modules",
-        "    description: Every module in order, packed into full days.",
-        "    participants: 16",
-        "    days:",
     ]
-    for number, day in enumerate(days, start=1):
+    # Real tracks are one- or two-day trainings of a handful of modules, so the synthetic
+    # curriculum gets one track per two days (a single 200-module track would make one guide
+    # of some 1,700 pages, which no program prints).
+    for first in range(0, len(days), DAYS_PER_TRACK):
+        chunk = days[first : first + DAYS_PER_TRACK]
+        number = first // DAYS_PER_TRACK + 1
         lines += [
-            f"      - title: Day {number}",
-            f'        start: "{DAY_START // 60:02d}:{DAY_START % 60:02d}"',
-            f'        end: "{DAY_END // 60:02d}:{DAY_END % 60:02d}"',
-            "        items:",
+            f"  - id: track-{number:03d}",
+            f"    title: Track {number}",
+            "    description: Modules in order, packed into full days.",
+            "    participants: 16",
+            "    days:",
         ]
-        for index, module in enumerate(day):
-            if index:
-                lines.append(f"          - break: {BREAK_MINUTES}")
-            lines.append(f"          - module: {module.id}")
+        for day_number, day in enumerate(chunk, start=1):
+            lines += [
+                f"      - title: Day {day_number}",
+                f'        start: "{DAY_START // 60:02d}:{DAY_START % 60:02d}"',
+                f'        end: "{DAY_END // 60:02d}:{DAY_END % 60:02d}"',
+                "        items:",
+            ]
+            for index, module in enumerate(day):
+                if index:
+                    lines.append(f"          - break: {BREAK_MINUTES}")
+                lines.append(f"          - module: {module.id}")
     return "\n".join(lines) + "\n"
 
 

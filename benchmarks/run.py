@@ -449,7 +449,7 @@ def measure_size(bench: Bench, size: int, repeat: int, say: Any) -> dict[str, An
     time.sleep(1.1)  # a new mtime second: the edit is newer than every output
     edit_handout(root / "handouts" / f"{handout}.md")
     edit = bench.our_build(root, ours, "edit")
-    track = generated.track_id
+    track = generated.track_id(middle.id)
     expected = sorted(
         [
             f"handouts/{handout}.pdf",
