@@ -25,7 +25,6 @@ exclude_patterns = [
     "benchmarks",
     "requirements",
     "conf",
-    "docs/authoring-spec.txt",
 ]
 
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
