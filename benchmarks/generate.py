@@ -3,7 +3,7 @@
 The layout copies the real repository:
 
     <root>/conf/conf.py              copied from the repository's conf/conf.py
-    <root>/conf/curriculum.yaml      site + print settings and ONE track that lists every module
+    <root>/conf/curriculum.yaml      site + print settings; one track per two days of modules
     <root>/index.md                  module index and glob toctrees over modules/*/index and handouts/*
     <root>/modules/<NNN-slug>/index.md   full front matter, content note, questions, 3 activities, key points
     <root>/handouts/<id>.md          2 participant handouts per module (~300 words, headings, list, table)
