@@ -19,6 +19,7 @@ from ..model import ACTIVITY_FORMATS
 from ..yamlsource import did_you_mean
 from . import nodes as sh
 from .domain import get_domain
+from .tables import field_list
 
 logger = logging.getLogger(__name__)
 
@@ -134,15 +135,10 @@ def _parse_minutes(value: str | None, location: object) -> int:
 
 
 def _activity_meta(minutes: int, fmt: str, materials: list[str]) -> nodes.field_list:
-    fields = nodes.field_list(classes=["sh-activity-meta"])
-    rows = [("Time", f"{minutes} min"), ("Format", fmt)]
+    rows: list[tuple[str, nodes.Node | str]] = [("Time", f"{minutes} min"), ("Format", fmt)]
     if materials:
         rows.append(("Materials", ", ".join(materials)))
-    for name, value in rows:
-        fields += nodes.field(
-            "", nodes.field_name(name, name), nodes.field_body("", nodes.paragraph(value, value))
-        )
-    return fields
+    return field_list(rows, classes=["sh-activity-meta"])
 
 
 class AggregateDirective(SphinxDirective):

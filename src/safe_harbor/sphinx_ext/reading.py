@@ -174,7 +174,11 @@ def summary_card(module: Module) -> nodes.container:
     if module.handouts:
         card += nodes.paragraph("Handouts", "Handouts", classes=["sh-summary-heading"])
         card += bullet_list(
-            [sh.handout_ref(h, h, handout_id=h, classes=["sh-handout-ref"]) for h in module.handouts]
+            [
+                # unknown ids here are reported once, at their front-matter line (site.py)
+                sh.handout_ref(h, h, handout_id=h, classes=["sh-handout-ref"], from_front_matter=True)
+                for h in module.handouts
+            ]
         )
     return card
 

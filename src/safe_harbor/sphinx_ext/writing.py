@@ -62,11 +62,12 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
     handout = domain.handouts().get(handout_id)
     target = domain.handout_doc(handout_id)
     if handout is None or target is None:
-        warn(
-            Code.UNKNOWN_HANDOUT,
-            f"unknown handout {handout_id!r}" + did_you_mean(handout_id, domain.handouts()),
-            ref,
-        )
+        if not ref.get("from_front_matter"):
+            warn(
+                Code.UNKNOWN_HANDOUT,
+                f"unknown handout {handout_id!r}" + did_you_mean(handout_id, domain.handouts()),
+                ref,
+            )
         return nodes.inline(handout_id, handout_id, classes=["sh-handout-missing"])
     builder = app.builder
     wrapper = nodes.inline(classes=["sh-handout-ref"])
