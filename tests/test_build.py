@@ -383,7 +383,8 @@ def test_unchanged_build_skips_sphinx_but_repeats_its_warnings(tmp_path: Path) -
 
 
 def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> None:
-    """The navigation resolved once and re-addressed per page is exactly Sphinx's own."""
+    """The navigation rendered once and filled in per page is exactly Sphinx's and Furo's own."""
+    from furo.navigation import get_navigation_tree
     from sphinx.application import Sphinx
     from sphinx.builders.html import StandaloneHTMLBuilder
     from sphinx.util.docutils import docutils_namespace
@@ -391,6 +392,12 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
     from conftest import copy_root
 
     root = copy_root("test-basic", tmp_path)
+    # nest pages (expanded branches), list two pages twice, and add a caption and an outside link
+    indexes = root / "docs/indexes.md"
+    nested = (
+        "```{toctree}\n:caption: More\n\nglossary\ntracks\nAn outside page <https://example.org/a>\n```\n"
+    )
+    indexes.write_text(indexes.read_text() + "\n" + nested)
     with docutils_namespace():  # keep directive registrations out of later tests
         app = Sphinx(
             root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
@@ -399,7 +406,17 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
         builder = app.builder
         assert type(builder).__name__ == "ParticipantHTMLBuilder"
         options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
+        assert builder.furo_template() is not None  # type: ignore[attr-defined]
+        checked = current_pages = 0
         for docname in sorted(app.env.found_docs):
             ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
             sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
             assert ours == sphinx, docname
+            furo = get_navigation_tree.__wrapped__(sphinx)  # Furo's own pass, uncached
+            assert builder.furo_navigation(docname) == furo, docname  # type: ignore[attr-defined]
+            checked += 'checked=""' in furo
+            current_pages += "current-page" in furo
+        # the comparison covered expanded branches and marked pages, not only plain trees
+        assert checked >= 3 and current_pages >= 5
+        page = (tmp_path / "html/modules/02-beta/index.html").read_text()
+        assert builder.furo_navigation("modules/02-beta/index") in page  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
+    from ..builders import navigation
     from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
     from .config_bridge import register_config_values
@@ -46,6 +47,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("builder-inited", add_site_assets)
     app.connect("html-page-context", add_view_switch)
+    # Furo's handler runs at the default priority (500): ours bracket it.
+    app.connect("html-page-context", navigation.before_theme, priority=400)
+    app.connect("html-page-context", navigation.after_theme, priority=600)
     return {
         "version": __version__,
         "env_version": _read_code_version(),
