@@ -7,9 +7,11 @@ Usage (from the repository root)::
 For every size N a synthetic curriculum of N modules (2 handouts each) is generated with
 ``benchmarks/generate.py`` into ``benchmarks/_work/size-N/src`` and measured:
 
-1. Sphinx phase: our three writes (``html`` + ``facilitator`` + ``safeharbor-print`` from
-   ``report.timings``) against a plain ``sphinx-build -b html`` of the same sources, serial and
-   with ``-j auto``.  Target: ours <= 1.5x.
+1. Sphinx phase: our three outputs (``html``, then ``facilitator``, which also writes the print
+   fragments; ``report.timings``) against a plain ``sphinx-build -b html`` of the same sources
+   and conf, serial and with ``-j auto``.  Target: ours <= 1.5x.  The conf loads Safe Harbor,
+   whose ``html`` builder shares the navigation tree between pages; one more plain run swaps in
+   Sphinx's stock HTML builder, to show what that saves.
 2. PDF stage: ``report.timings['pdf']`` of a clean build against the sum of serial plain
    ``weasyprint`` CLI runs over the same print documents (``plan_jobs``).  Target: <= 0.6x.
 3. No-change rebuild against the clean build (wall time of the build process).  Target: <= 0.1x.
@@ -112,6 +114,17 @@ def network_jail() -> list[str]:
     return []
 
 
+STOCK_HTML_SHIM = '''"""Benchmark only: register Sphinx's stock HTML builder as ``html`` again (after safe_harbor)."""
+
+from sphinx.builders.html import StandaloneHTMLBuilder
+
+
+def setup(app):
+    app.add_builder(StandaloneHTMLBuilder, override=True)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+'''
+
+
 def snapshot_source() -> dict[str, Any]:
     """Copy src/safe_harbor to the scratch folder and fingerprint it."""
     if SNAPSHOT.parent.exists():
@@ -121,6 +134,8 @@ def snapshot_source() -> dict[str, Any]:
         SNAPSHOT / "safe_harbor",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
+    # For the informational baseline: Sphinx's own HTML builder in place of Safe Harbor's.
+    (SNAPSHOT / "stock_html_builder.py").write_text(STOCK_HTML_SHIM, "utf-8")
     info: dict[str, Any] = {"fingerprint": fingerprint(SNAPSHOT / "safe_harbor")}
     try:
         git = ["git", "-C", str(REPO)]
@@ -321,7 +336,12 @@ class Bench:
             print(f"    ! {label} build reported {len(data['errors'])} error(s): {data['errors'][:3]}")
         return data
 
-    def plain_sphinx(self, root: Path, out: Path, jobs: str | None) -> dict[str, Any]:
+    def plain_sphinx(self, root: Path, out: Path, jobs: str | None, *, stock: bool = False) -> dict[str, Any]:
+        """``sphinx-build -b html`` with the project's conf (Safe Harbor's ``html`` builder).
+
+        ``stock`` swaps in Sphinx's own ``StandaloneHTMLBuilder`` (navigation per page), to show
+        what the shared navigation saves.
+        """
         if out.exists():
             shutil.rmtree(out)
         command = [
@@ -335,6 +355,11 @@ class Bench:
             "-D",
             "safe_harbor_view_switch=0",
         ]
+        if stock:
+            import runpy
+
+            extensions = runpy.run_path(str(root / "conf" / "conf.py"))["extensions"]
+            command += ["-D", "extensions=" + ",".join([*extensions, "stock_html_builder"])]
         if jobs:
             command += ["-j", jobs]
         command += [str(root), str(out)]
@@ -468,6 +493,8 @@ def measure_size(bench: Bench, size: int, repeat: int, say: Any) -> dict[str, An
         j1_runs.append(bench.plain_sphinx(root, folder / "plain-html-j1", None))
         say(f"  [{size}] plain sphinx-build -b html -j auto, run {rep + 1}/{repeat}")
         jauto_runs.append(bench.plain_sphinx(root, folder / "plain-html-jauto", "auto"))
+    say(f"  [{size}] plain sphinx-build -b html with Sphinx's stock HTML builder, serial (once)")
+    result["plain_sphinx_stock"] = bench.plain_sphinx(root, folder / "plain-html-stock", None, stock=True)
     best = min(sphinx_runs, key=lambda r: r["sphinx"])
     result["sphinx_runs"] = [r["sphinx"] for r in sphinx_runs]
     result["plain_sphinx_j1_runs"] = [r["wall"] for r in j1_runs]
@@ -481,7 +508,15 @@ def measure_size(bench: Bench, size: int, repeat: int, say: Any) -> dict[str, An
     by_output = {p["output"]: p["seconds"] for p in clean["pdfs"] if p["rendered"]}
     seconds = [by_output[o] for o in result["plain_weasyprint"]["per_job"] if o in by_output]
     workers = os.cpu_count() or 1
-    measured = [clean, result["noop"], edit, best, result["plain_sphinx_j1"], result["plain_sphinx_jauto"]]
+    measured = [
+        clean,
+        result["noop"],
+        edit,
+        best,
+        result["plain_sphinx_j1"],
+        result["plain_sphinx_jauto"],
+        result["plain_sphinx_stock"],
+    ]
     result["figures"] = {
         "ours_sphinx": best["sphinx"],
         "ours_html": best_timings.get("html", 0.0),
@@ -489,6 +524,8 @@ def measure_size(bench: Bench, size: int, repeat: int, say: Any) -> dict[str, An
         "ours_print": best_timings.get("safeharbor-print", 0.0),
         "plain_sphinx_j1": result["plain_sphinx_j1"]["wall"],
         "plain_sphinx_jauto": result["plain_sphinx_jauto"]["wall"],
+        "plain_sphinx_stock": result["plain_sphinx_stock"]["wall"],
+        "sphinx_vs_plain_stock": best["sphinx"] / result["plain_sphinx_stock"]["wall"],
         "sphinx_vs_plain_j1": best["sphinx"] / result["plain_sphinx_j1"]["wall"],
         "sphinx_vs_plain_jauto": best["sphinx"] / result["plain_sphinx_jauto"]["wall"],
         "ours_pdf": timings.get("pdf", 0.0),
@@ -553,13 +590,15 @@ def report(results: dict[str, Any]) -> str:
         ["Measurement"] + [f"N={s['modules']}" for s in sizes],
         ["Source pages (index + modules + handouts)"] + [str(s["source_pages"]) for s in sizes],
         row("Ours: html (s)", "ours_html"),
-        row("Ours: facilitator (s)", "ours_facilitator"),
-        row("Ours: safeharbor-print (s)", "ours_print"),
+        row("Ours: facilitator view + print fragments (s)", "ours_facilitator"),
+        row("Ours: safeharbor-print, separate run (s)", "ours_print"),
         row("Ours: Sphinx phase, total (s)", "ours_sphinx"),
         row("Plain sphinx-build -b html, serial (s)", "plain_sphinx_j1"),
         row("Plain sphinx-build -b html -j auto (s)", "plain_sphinx_jauto"),
         row("Sphinx ratio ours / plain serial", "sphinx_vs_plain_j1"),
         row("Sphinx ratio ours / plain -j auto", "sphinx_vs_plain_jauto"),
+        row("Plain, Sphinx's stock HTML builder, serial (s)", "plain_sphinx_stock"),
+        row("Sphinx ratio ours / stock builder", "sphinx_vs_plain_stock"),
         row("PDF documents", "pdfs", "{:d}"),
         row("PDF pages", "pages", "{:d}"),
         row("Ours: PDF stage, clean (s)", "ours_pdf"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -94,11 +95,45 @@ def test_module_page_links_handouts_and_pdfs(basic_build: Built) -> None:
 
 def test_sources_are_read_once_for_three_outputs(make_build: Callable[..., Built]) -> None:
     built = make_build()
-    counts = built.report.read_counts
-    assert counts["html"] == 8  # every page of test-basic
-    assert counts["facilitator"] == 0 and counts["safeharbor-print"] == 0
+    # the participant run reads every page of test-basic; the facilitator run reads none and
+    # writes the facilitator view and the print fragments from the same doctrees
+    assert built.report.read_counts == {"html": 8, "facilitator": 0}
+    assert len(list((built.out / "print").rglob("*.json"))) == 8 + 1  # pages + manifest
     built.rebuild()
-    assert built.report.read_counts == {"html": 0, "facilitator": 0, "safeharbor-print": 0}
+    assert built.report.read_counts == {"html": 0, "facilitator": 0}
+    # the standalone print builder (--only pdf) reuses the doctrees too
+    for page in (built.out / "print").rglob("*.json"):
+        page.unlink()
+    built.rebuild(only="pdf")
+    assert built.report.read_counts == {"safeharbor-print": 0}
+    assert (built.out / "print/manifest.json").exists()
+
+
+def test_print_fragments_from_the_facilitator_run_equal_the_print_builder(tmp_path: Path) -> None:
+    """The fragments written alongside the facilitator view make the very same PDFs."""
+    from conftest import copy_root
+    from safe_harbor.pdf.documents import PrintOptions, plan_jobs
+    from safe_harbor.pipeline import BuildOptions, build
+
+    root = copy_root("test-basic", tmp_path)
+    together, alone = tmp_path / "together", tmp_path / "alone"
+    build(BuildOptions(root=root, out=together, jobs=2, only="site"))  # participant + facilitator
+    build(BuildOptions(root=root, out=together, jobs=2))  # facilitator again, with the fragments
+    build(BuildOptions(root=root, out=alone, jobs=2, only="pdf"))  # the safeharbor-print builder
+    pages = sorted(p.relative_to(alone / "print") for p in (alone / "print").rglob("*.json"))
+    assert pages == sorted(p.relative_to(together / "print") for p in (together / "print").rglob("*.json"))
+    # PDF links point one folder further up from the facilitator view; the PDF stage drops them
+    pdf_href = re.compile(r'href="[./]*downloads/')
+    for page in pages:
+        a = pdf_href.sub('href="downloads/', json.loads((alone / "print" / page).read_text()).__repr__())
+        b = pdf_href.sub('href="downloads/', json.loads((together / "print" / page).read_text()).__repr__())
+        assert a == b, page
+    options = PrintOptions(paper="letter", bleed="0mm", crop_marks=False, large_print=True)
+    jobs_alone = plan_jobs(alone / "print", options)
+    jobs_together = plan_jobs(together / "print", options)
+    assert [j.output for j in jobs_alone] == [j.output for j in jobs_together]
+    for a_job, b_job in zip(jobs_alone, jobs_together, strict=True):
+        assert a_job.html == b_job.html, a_job.output
 
 
 def test_no_change_rebuild_renders_nothing(make_build: Callable[..., Built]) -> None:
@@ -397,7 +432,8 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
     nested = (
         "```{toctree}\n:caption: More\n\nglossary\ntracks\nAn outside page <https://example.org/a>\n```\n"
     )
-    indexes.write_text(indexes.read_text() + "\n" + nested)
+    text = indexes.read_text().replace("title: Indexes", 'title: Indexes & "lists" <all>')
+    indexes.write_text(text + "\n" + nested)
     with docutils_namespace():  # keep directive registrations out of later tests
         app = Sphinx(
             root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
@@ -420,3 +456,29 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
         assert checked >= 3 and current_pages >= 5
         page = (tmp_path / "html/modules/02-beta/index.html").read_text()
         assert builder.furo_navigation("modules/02-beta/index") in page  # type: ignore[attr-defined]
+
+
+def test_navigation_falls_back_to_sphinx_for_names_that_need_escaping(tmp_path: Path) -> None:
+    """A page name HTML would escape takes Sphinx's and Furo's own per-page path, unchanged."""
+    from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
+    from sphinx.util.docutils import docutils_namespace
+
+    from conftest import copy_root
+
+    root = copy_root("test-basic", tmp_path)
+    (root / "docs/q&a.md").write_text("# Questions & answers\n\nText.\n")
+    with docutils_namespace():
+        app = Sphinx(
+            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
+        )
+        app.build()
+        builder = app.builder
+        assert builder.furo_template() is None  # type: ignore[attr-defined]
+        options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
+        for docname in sorted(app.env.found_docs):
+            ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
+            sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+            assert ours == sphinx, docname
+    page = (tmp_path / "html/modules/02-beta/index.html").read_text()
+    assert 'href="../../docs/q%26a.html"' in page and 'class="toctree-l1 current current-page"' in page

@@ -1,9 +1,11 @@
 """The build pipeline behind ``safe-harbor build``.
 
 1. **Configuration**: ``conf/curriculum.yaml`` is loaded and validated; problems stop the build.
-2. **Sphinx**: one read of the sources, then three writes from the same pickled environment and
-   doctrees: participant site (``html``), facilitator view (``facilitator``) and print fragments
-   (``safeharbor-print``).  Sphinx's own incremental logic applies to each.
+2. **Sphinx**: one read of the sources, then writes from the same pickled environment and
+   doctrees: participant site (``html``), then facilitator view (``facilitator``), which also
+   writes the print fragments from the doctrees it resolves (the ``safeharbor-print`` builder
+   does that alone for ``--only pdf`` or a site without a facilitator view).  Sphinx's own
+   incremental logic applies to each.
 3. **PDFs**: print documents are assembled from the fragments and rendered in parallel, only when
    their content hash changed, into ``site/downloads/``.
 
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .config import CurriculumConfig, load_curriculum_config
 from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphinx_warning
@@ -103,42 +105,78 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
     report.diagnostics.extend(config.warnings)
     where = paths(options)
 
-    builders: list[tuple[str, Path, str]] = []
-    if options.only != "pdf":
-        builders.append(("html", where["site"], "participant site"))
-        if config.site.facilitator_view:
-            builders.append(("facilitator", where["facilitator"], "facilitator view"))
-    if options.only != "site":
-        builders.append(("safeharbor-print", where["print"], "print fragments"))
+    steps = _sphinx_steps(options, config.site.facilitator_view, where)
     state = SphinxState(where["sphinx-state"])
     fingerprint = inputs_fingerprint(options.root, options.build_dir)
-    for number, (name, outdir, label) in enumerate(builders, start=1):
-        step = f"[{number}/{len(builders) + (options.only != 'site')}] {label}"
+    total = len(steps) + (options.only != "site")
+    for number, step in enumerate(steps, start=1):
+        heading = f"[{number}/{total}] {step.label}"
         started = time.perf_counter()
-        previous = state.unchanged(name, fingerprint) if _has_output(name, outdir) else None
+        previous = _unchanged(state, step, fingerprint)
         if previous is not None:
-            say(f"{step}: sources unchanged, up to date")
+            say(f"{heading}: sources unchanged, up to date")
             for diagnostic in previous:
                 report.add(diagnostic)
-            report.read_counts[name] = 0
+            report.read_counts[step.builder] = 0
         else:
-            say(step)
+            say(heading)
             before = len(report.diagnostics)
-            run_sphinx(options, name, outdir, where["doctrees"], report)
-            if any(d.code == Code.SPHINX_ERROR.code for d in report.diagnostics[before:]):
-                state.forget(name)
-            else:
-                state.record(name, fingerprint, report.diagnostics[before:])
+            overrides = {"safe_harbor_print_dir": str(step.print_dir)} if step.print_dir else {}
+            run_sphinx(options, step.builder, step.outdir, where["doctrees"], report, overrides)
+            for name in step.names:
+                if any(d.code == Code.SPHINX_ERROR.code for d in report.diagnostics[before:]):
+                    state.forget(name)
+                else:
+                    state.record(name, fingerprint, report.diagnostics[before:])
             state.save()
-        report.timings[name] = time.perf_counter() - started
+        report.timings[step.builder] = time.perf_counter() - started
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
             return report
     if options.only != "site":
-        say(f"[{len(builders) + 1}/{len(builders) + 1}] PDFs")
+        say(f"[{total}/{total}] PDFs")
         started = time.perf_counter()
         render_pdfs(options, config, where, report, say)
         report.timings["pdf"] = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class SphinxStep:
+    """One Sphinx run: a builder, its output folder, and whether it also writes print fragments."""
+
+    builder: str
+    outdir: Path
+    label: str
+    print_dir: Path | None = None
+
+    @property
+    def with_print(self) -> bool:
+        return self.print_dir is not None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The outputs this run stands for, as recorded in the fingerprint state."""
+        return (self.builder, "safeharbor-print") if self.with_print else (self.builder,)
+
+
+def _sphinx_steps(options: BuildOptions, facilitator_view: bool, where: dict[str, Path]) -> list[SphinxStep]:
+    """The Sphinx runs a build needs.
+
+    The facilitator builder keeps facilitator-only content, as the print fragments do, so when
+    both are wanted it writes the fragments from the doctrees it resolves anyway; the
+    ``safeharbor-print`` builder runs on its own only for ``--only pdf`` or without a
+    facilitator view.
+    """
+    steps: list[SphinxStep] = []
+    if options.only != "pdf":
+        steps.append(SphinxStep("html", where["site"], "participant site"))
+        if facilitator_view:
+            print_dir = where["print"] if options.only != "site" else None
+            label = "facilitator view and print fragments" if print_dir else "facilitator view"
+            steps.append(SphinxStep("facilitator", where["facilitator"], label, print_dir))
+    if options.only != "site" and not any(step.with_print for step in steps):
+        steps.append(SphinxStep("safeharbor-print", where["print"], "print fragments"))
+    return steps
 
 
 def _has_output(builder: str, outdir: Path) -> bool:
@@ -146,8 +184,27 @@ def _has_output(builder: str, outdir: Path) -> bool:
     return (outdir / marker).exists()
 
 
+def _unchanged(state: SphinxState, step: SphinxStep, fingerprint: str) -> list[Diagnostic] | None:
+    """The diagnostics to repeat when every output of *step* is up to date, else ``None``."""
+    outdirs = {step.builder: step.outdir}
+    if step.print_dir is not None:
+        outdirs["safeharbor-print"] = step.print_dir
+    repeated: list[Diagnostic] = []
+    for name in step.names:
+        previous = state.unchanged(name, fingerprint) if _has_output(name, outdirs[name]) else None
+        if previous is None:
+            return None
+        repeated.extend(d for d in previous if d not in repeated)
+    return repeated
+
+
 def run_sphinx(
-    options: BuildOptions, builder: str, outdir: Path, doctrees: Path, report: BuildReport
+    options: BuildOptions,
+    builder: str,
+    outdir: Path,
+    doctrees: Path,
+    report: BuildReport,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -172,6 +229,7 @@ def run_sphinx(
                 freshenv=False,
                 parallel=options.workers,
                 keep_going=True,
+                confoverrides=overrides or {},
             )
             app.build()
     except SphinxError as exc:

@@ -6,6 +6,11 @@ from one resolved doctree (facilitator variant, then participant variant with fa
 nodes removed) and writes them with the page title to ``<docname>.json``.  ``finish`` writes
 ``manifest.json``: the curriculum model (modules, handouts, tracks, site settings) the PDF stage
 assembles documents from, without importing Sphinx.
+
+The rendering lives in :class:`FragmentWriter`, so that the facilitator builder can write the
+same fragments from the doctrees it has already resolved (``safe_harbor_print_dir``), which
+spares ``safe-harbor build`` a third pass over every page.  This builder is the standalone path
+(``--only pdf``, or a site without a facilitator view).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.util import logging
 from sphinx.util.docutils import new_document
+from sphinx.util.osutil import copyfile
 
 from ..sphinx_ext import nodes as sh
 from ..sphinx_ext.aggregates import fill_aggregate
@@ -34,68 +41,84 @@ def write_atomic(path: Path, data: str) -> None:
     os.replace(tmp, path)
 
 
-class PrintFragmentsBuilder(StandaloneHTMLBuilder):
-    name = "safeharbor-print"
-    format = "html"
-    out_suffix = ".json"
-    epilog = "Print fragments are in %(outdir)s."
-    search = False
-    copysource = False
-    allow_parallel = True
+logger = logging.getLogger(__name__)
 
-    def get_target_uri(self, docname: str, typ: str | None = None) -> str:
-        # Sphinx resets link_suffix to out_suffix (.json); links in fragments name the pages.
-        return docname + ".html"
 
-    def copy_assets(self) -> None:
-        """Only images are needed; themes, scripts and static files never reach the PDFs."""
-        # The HTML theme may still write its stylesheet here at build-finished (Furo does).
-        (self.outdir / "_static").mkdir(parents=True, exist_ok=True)
+class FragmentWriter:
+    """Print fragments and the manifest, rendered with an HTML builder's translator.
 
-    def write_doc(self, docname: str, doctree: nodes.document) -> None:
-        title_node = self.env.longtitles.get(docname)
+    *builder* has resolved each doctree as a facilitator builder does (facilitator-only content
+    kept); the participant variant is rendered from a copy with that content removed.  The
+    builder's per-page state (image path, current page) is restored after each fragment, so a
+    site builder can render fragments and then its own page from the same doctree.
+    """
+
+    def __init__(self, builder: StandaloneHTMLBuilder, outdir: Path) -> None:
+        self.builder = builder
+        self.outdir = outdir
+
+    def write(self, docname: str, doctree: nodes.document) -> None:
+        title_node = self.builder.env.longtitles.get(docname)
         page = {
             "docname": docname,
             "title": title_node.astext() if title_node else docname,
-            "facilitator": self.render_fragment(docname, doctree),
+            "facilitator": self.render(docname, doctree),
         }
         participant = doctree.deepcopy()
         strip_facilitator_content(participant)
-        page["participant"] = self.render_fragment(docname, participant)
-        write_atomic(self.outdir / f"{docname}{self.out_suffix}", json.dumps(page))
+        page["participant"] = self.render(docname, participant)
+        write_atomic(self.output_path(docname), json.dumps(page))
 
-    def render_fragment(self, docname: str, doctree: nodes.document) -> str:
-        doctree.settings = self.docsettings
-        self.secnumbers = self.env.toc_secnumbers.get(docname, {})
-        self.fignumbers = self.env.toc_fignumbers.get(docname, {})
-        # Images are addressed from the print folder's root, where the PDF stage sets base_url.
-        self.imgpath = "_images"
-        self.dlpath = "_downloads"
-        self.current_docname = docname
-        visitor = self.create_translator(doctree, self)
-        doctree.walkabout(visitor)
-        return "".join(visitor.fragment)  # type: ignore[attr-defined]
+    def output_path(self, docname: str) -> Path:
+        return self.outdir / f"{docname}.json"
+
+    def render(self, docname: str, doctree: nodes.document) -> str:
+        builder: Any = self.builder
+        saved = {name: getattr(builder, name, None) for name in _PAGE_STATE}
+        try:
+            doctree.settings = builder.docsettings
+            builder.secnumbers = builder.env.toc_secnumbers.get(docname, {})
+            builder.fignumbers = builder.env.toc_fignumbers.get(docname, {})
+            # Images are addressed from the print folder's root, where the PDF stage sets base_url.
+            builder.imgpath = "_images"
+            builder.dlpath = "_downloads"
+            builder.current_docname = docname
+            visitor = builder.create_translator(doctree, builder)
+            doctree.walkabout(visitor)
+            return "".join(visitor.fragment)
+        finally:
+            for name, value in saved.items():
+                setattr(builder, name, value)
 
     def render_aggregate(self, kind: str, track: str) -> str:
         """Render an agenda or checklist for a track outside any page (for the guides)."""
-        config = curriculum_config(self.env)
-        document = new_document(str(config.path), self.docsettings)
+        builder = self.builder
+        config = curriculum_config(builder.env)
+        document = new_document(str(config.path), builder.docsettings)
         placeholder = sh.aggregate(kind=kind, track=track)
         placeholder.source, placeholder.line = str(config.path), getattr(config.track(track), "line", 1)
         document += placeholder
-        fill_aggregate(self._app, placeholder, "index", facilitator=True)
+        fill_aggregate(builder._app, placeholder, "index", facilitator=True)
         for ref in list(document.findall(sh.handout_ref)):
-            ref.replace_self(resolve_handout(self._app, ref, "index"))
-        return self.render_fragment("index", document)
+            ref.replace_self(resolve_handout(builder._app, ref, "index"))
+        return self.render("index", document)
 
-    def finish(self) -> None:
-        self.finish_tasks.add_task(self.copy_image_files)
-        self.finish_tasks.add_task(self.write_buildinfo)
-        self.write_manifest()
+    def copy_images(self) -> None:
+        """The images the fragments use, under ``_images/`` in the print folder."""
+        images = self.builder.images
+        if not images:
+            return
+        (self.outdir / "_images").mkdir(parents=True, exist_ok=True)
+        for src, dest in images.items():
+            try:
+                copyfile(self.builder.srcdir / src, self.outdir / "_images" / dest, force=True)
+            except Exception as err:
+                logger.warning("cannot copy image file '%s': %s", self.builder.srcdir / src, err)
 
     def write_manifest(self) -> None:
-        domain = get_domain(self.env)
-        config = curriculum_config(self.env)
+        env = self.builder.env
+        domain = get_domain(env)
+        config = curriculum_config(env)
         modules = domain.modules()
         manifest: dict[str, Any] = {
             "site": dataclasses.asdict(config.site),
@@ -130,8 +153,54 @@ class PrintFragmentsBuilder(StandaloneHTMLBuilder):
                 }
                 for t in config.tracks
             ],
-            "glossary": self.env.config.safe_harbor_glossary_doc
-            if self.env.config.safe_harbor_glossary_doc in self.env.found_docs
+            "glossary": env.config.safe_harbor_glossary_doc
+            if env.config.safe_harbor_glossary_doc in env.found_docs
             else None,
         }
         write_atomic(self.outdir / "manifest.json", json.dumps(manifest, indent=1))
+
+    def is_outdated(self, docname: str) -> bool:
+        """The page's fragment is missing or older than its source."""
+        try:
+            written = self.output_path(docname).stat().st_mtime
+        except OSError:
+            return True
+        try:
+            return self.builder.env.doc2path(docname).stat().st_mtime > written
+        except OSError:
+            return True
+
+
+# Builder attributes a fragment render changes and restores.
+_PAGE_STATE = ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
+
+
+class PrintFragmentsBuilder(StandaloneHTMLBuilder):
+    name = "safeharbor-print"
+    format = "html"
+    out_suffix = ".json"
+    epilog = "Print fragments are in %(outdir)s."
+    search = False
+    copysource = False
+    allow_parallel = True
+
+    def init(self) -> None:
+        super().init()
+        self.fragments = FragmentWriter(self, Path(self.outdir))
+
+    def get_target_uri(self, docname: str, typ: str | None = None) -> str:
+        # Sphinx resets link_suffix to out_suffix (.json); links in fragments name the pages.
+        return docname + ".html"
+
+    def copy_assets(self) -> None:
+        """Only images are needed; themes, scripts and static files never reach the PDFs."""
+        # The HTML theme may still write its stylesheet here at build-finished (Furo does).
+        (self.outdir / "_static").mkdir(parents=True, exist_ok=True)
+
+    def write_doc(self, docname: str, doctree: nodes.document) -> None:
+        self.fragments.write(docname, doctree)
+
+    def finish(self) -> None:
+        self.finish_tasks.add_task(self.copy_image_files)
+        self.finish_tasks.add_task(self.write_buildinfo)
+        self.fragments.write_manifest()

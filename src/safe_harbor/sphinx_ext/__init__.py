@@ -29,6 +29,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     register_config_values(app)
     app.add_config_value("safe_harbor_glossary_doc", "docs/glossary", "env", str)
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
+    # Set by `safe-harbor build`: the facilitator builder also writes the print fragments there.
+    app.add_config_value("safe_harbor_print_dir", "", "", str)
     app.add_domain(CurriculumDomain)
     for node_class in (sh.facilitator_only, sh.curriculum_block, sh.activity):
         app.add_node(node_class, **{fmt: sh.CONTAINER_VISITORS for fmt in sh.FORMATS})  # type: ignore[arg-type]
@@ -94,12 +96,15 @@ def _pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     output_path = getattr(app.builder, "get_output_path", None)
     if output_path is None:
         return []
+    fragments = getattr(app.builder, "print_fragments", None)
     newest_content = max((t for d, t in env.all_docs.items() if content_kind(env, d)), default=0)
     aggregates = get_domain(env).aggregate_docs
     stale = []
     for docname, read_at in env.all_docs.items():
         try:
             written_at = Path(output_path(docname)).stat().st_mtime_ns // 1000
+            if fragments is not None:  # the facilitator builder also writes the print fragments
+                written_at = min(written_at, fragments.output_path(docname).stat().st_mtime_ns // 1000)
         except OSError:
             continue  # never written: Sphinx already lists it
         if read_at > written_at or (docname in aggregates and newest_content > written_at):
