@@ -262,23 +262,31 @@ def before_theme(app: Any, pagename: str, templatename: str, context: dict[str, 
     if builder.furo_template() is None:
         return
     original = context["toctree"]
+    intercepted: list[bool] = []
 
     def toctree(**kwargs: Any) -> str:
         if kwargs == FURO_TOCTREE_CALL:
+            intercepted.append(True)
             return ""
         return original(**kwargs)  # type: ignore[no-any-return]
 
     context["toctree"] = toctree
-    context["_safe_harbor_toctree"] = original
+    context["_safe_harbor_toctree"] = (original, intercepted)
 
 
 def after_theme(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    """``html-page-context``, after Furo: restore ``toctree`` and set Furo's navigation HTML."""
-    original = context.pop("_safe_harbor_toctree", None)
-    if original is None:
+    """``html-page-context``, after Furo: restore ``toctree`` and set Furo's navigation HTML.
+
+    Only when Furo asked for the tree exactly as expected: should a new Furo ask differently,
+    its own navigation stays (slower, never wrong).
+    """
+    saved = context.pop("_safe_harbor_toctree", None)
+    if saved is None:
         return
+    original, intercepted = saved
     context["toctree"] = original
-    context["furo_navigation_tree"] = app.builder.furo_navigation(pagename)
+    if intercepted:
+        context["furo_navigation_tree"] = app.builder.furo_navigation(pagename)
 
 
 class SharedNavigationMixin(StandaloneHTMLBuilder):
