@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from conftest import Built
@@ -482,3 +483,35 @@ def test_navigation_falls_back_to_sphinx_for_names_that_need_escaping(tmp_path: 
             assert ours == sphinx, docname
     page = (tmp_path / "html/modules/02-beta/index.html").read_text()
     assert 'href="../../docs/q%26a.html"' in page and 'class="toctree-l1 current current-page"' in page
+
+
+def test_furo_keeps_its_own_navigation_when_it_asks_differently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should a Furo release ask for the tree with other options, its own navigation stays."""
+    from furo.navigation import get_navigation_tree
+    from sphinx.application import Sphinx
+    from sphinx.builders.html import StandaloneHTMLBuilder
+    from sphinx.util.docutils import docutils_namespace
+
+    from conftest import copy_root
+    from safe_harbor.builders import navigation
+
+    call = {**navigation.FURO_TOCTREE_CALL, "titles_only": False}  # not what this Furo asks for
+    monkeypatch.setattr(navigation, "FURO_TOCTREE_CALL", call)
+    root = copy_root("test-basic", tmp_path)
+    with docutils_namespace():
+        app = Sphinx(
+            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
+        )
+        app.build()
+        options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
+        sphinx = StandaloneHTMLBuilder._get_local_toctree(
+            app.builder,  # type: ignore[arg-type]
+            "modules/02-beta/index",
+            collapse=False,
+            **options,
+        )
+    page = (tmp_path / "html/modules/02-beta/index.html").read_text()
+    assert get_navigation_tree.__wrapped__(sphinx) in page
+    assert 'class="toctree-l1 current current-page"' in page
