@@ -430,9 +430,7 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
     root = copy_root("test-basic", tmp_path)
     # nest pages (expanded branches), list two pages twice, and add a caption and an outside link
     indexes = root / "docs/indexes.md"
-    nested = (
-        "```{toctree}\n:caption: More\n\nglossary\ntracks\nAn outside page <https://example.org/a>\n```\n"
-    )
+    nested = "```{toctree}\n:caption: More\n:numbered:\n\nglossary\ntracks\nAn outside page <https://example.org/a>\n```\n"
     text = indexes.read_text().replace("title: Indexes", 'title: Indexes & "lists" <all>')
     indexes.write_text(text + "\n" + nested)
     with docutils_namespace():  # keep directive registrations out of later tests
