@@ -457,8 +457,19 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
         assert builder.furo_navigation("modules/02-beta/index") in page  # type: ignore[attr-defined]
 
 
-def test_navigation_falls_back_to_sphinx_for_names_that_need_escaping(tmp_path: Path) -> None:
-    """A page name HTML would escape takes Sphinx's and Furo's own per-page path, unchanged."""
+CHANGES_FOR_FALLBACK: dict[str, tuple[str, str] | None] = {
+    # no other change: only the pruned trees (maxdepth 0 or 1) fall back
+    "pruned": None,
+    # a page name HTML escapes (Sphinx writes q%26a.html)
+    "escaped-name": ("docs/q&a.md", "# Questions & answers\n\nText.\n"),
+    # a toctree inside an only directive: Sphinx resolves it differently on its own page
+    "only": ("docs/extra.md", "# Extra\n\n::::{only} latex\n```{toctree}\nglossary\n```\n::::\n"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES_FOR_FALLBACK))
+def test_navigation_falls_back_to_sphinx_where_a_template_could_differ(tmp_path: Path, change: str) -> None:
+    """Where a template could differ from Sphinx, each page takes Sphinx's and Furo's own path."""
     from sphinx.application import Sphinx
     from sphinx.builders.html import StandaloneHTMLBuilder
     from sphinx.util.docutils import docutils_namespace
@@ -466,21 +477,27 @@ def test_navigation_falls_back_to_sphinx_for_names_that_need_escaping(tmp_path: 
     from conftest import copy_root
 
     root = copy_root("test-basic", tmp_path)
-    (root / "docs/q&a.md").write_text("# Questions & answers\n\nText.\n")
+    if (extra := CHANGES_FOR_FALLBACK[change]) is not None:
+        (root / extra[0]).write_text(extra[1])
+    indexes = root / "docs/indexes.md"  # nested entries, which a maxdepth prunes
+    indexes.write_text(indexes.read_text() + "\n```{toctree}\nglossary\ntracks\n```\n")
     with docutils_namespace():
         app = Sphinx(
             root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
         )
         app.build()
         builder = app.builder
-        assert builder.furo_template() is None  # type: ignore[attr-defined]
-        options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
-        for docname in sorted(app.env.found_docs):
-            ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
-            sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
-            assert ours == sphinx, docname
+        assert (builder.furo_template() is None) == (extra is not None)  # type: ignore[attr-defined]
+        for maxdepth in (-1, 0, 1):  # 0 and 1 prune the tree: never templated
+            options = {"titles_only": True, "maxdepth": maxdepth, "includehidden": True}
+            for docname in sorted(app.env.found_docs):
+                ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
+                sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+                assert ours == sphinx, (docname, maxdepth)
     page = (tmp_path / "html/modules/02-beta/index.html").read_text()
-    assert 'href="../../docs/q%26a.html"' in page and 'class="toctree-l1 current current-page"' in page
+    assert 'class="toctree-l1 current current-page"' in page
+    if change == "escaped-name":
+        assert 'href="../../docs/q%26a.html"' in page
 
 
 def test_furo_keeps_its_own_navigation_when_it_asks_differently(
@@ -513,3 +530,39 @@ def test_furo_keeps_its_own_navigation_when_it_asks_differently(
     page = (tmp_path / "html/modules/02-beta/index.html").read_text()
     assert get_navigation_tree.__wrapped__(sphinx) in page
     assert 'class="toctree-l1 current current-page"' in page
+
+
+def test_facilitator_pages_do_not_depend_on_writing_print_fragments(tmp_path: Path) -> None:
+    """Rendering the fragments first must not change the doctree the facilitator page is made from.
+
+    Sphinx's HTML translator edits the nodes it visits (image addresses, admonition titles,
+    field classes), so each render must start from an untouched doctree.
+    """
+    from conftest import copy_root
+    from safe_harbor.pipeline import BuildOptions, build
+
+    outputs = {}
+    for only in (None, "site"):
+        root = copy_root("test-basic", tmp_path / str(only))
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+        (root / "modules/01-alpha/pic.svg").write_text(svg)
+        module = root / "modules/01-alpha/index.md"
+        extra = "\n\n## Extras\n\n:::{note}\nNOTE-BODY\n:::\n\n![a small square](pic.svg)\n"
+        module.write_text(module.read_text() + extra)
+        out = tmp_path / f"out-{only}"
+        report = build(BuildOptions(root=root, out=out, jobs=2, only=only))  # type: ignore[arg-type]
+        assert not report.errors, report.errors
+        outputs[only] = out
+    full, site_only = outputs[None] / "site/facilitator", outputs["site"] / "site/facilitator"
+    pages = sorted(p.relative_to(full) for p in full.rglob("*.html"))
+    assert pages == sorted(p.relative_to(site_only) for p in site_only.rglob("*.html"))
+    for page in pages:
+        assert (full / page).read_text() == (site_only / page).read_text(), page
+    html = (full / "modules/01-alpha/index.html").read_text()
+    assert 'src="../../_images/pic.svg"' in html
+    assert html.count("admonition-title") == 1 and "field-odd field-odd" not in html
+    fragments = json.loads((outputs[None] / "print/modules/01-alpha/index.json").read_text())
+    for variant in ("facilitator", "participant"):
+        fragment = fragments[variant]
+        assert fragment.count("admonition-title") == 1, variant
+        assert 'src="_images/pic.svg"' in fragment and "field-odd field-odd" not in fragment, variant

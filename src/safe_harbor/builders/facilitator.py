@@ -76,7 +76,7 @@ class FacilitatorHTMLBuilder(SharedNavigationMixin, AtomicPagesMixin):
 
     def write_doc(self, docname: str, doctree: nodes.document) -> None:
         if self.print_fragments is not None:
-            self.print_fragments.write(docname, doctree)
+            self.print_fragments.write(docname, doctree, keep=True)
         super().write_doc(docname, doctree)
 
     def finish(self) -> None:

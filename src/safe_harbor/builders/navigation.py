@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util.osutil import relative_uri
 
@@ -302,17 +303,45 @@ class SharedNavigationMixin(StandaloneHTMLBuilder):
         if key not in cache:
             from sphinx.environment.adapters.toctree import global_toctree_for_doc
 
-            tree = global_toctree_for_doc(
-                self.env, self._NAV_ROOT, self, tags=self.tags, collapse=False, **kwargs
-            )
             postprocess = furo_postprocess() if furo else None
-            if tree is None or (furo and postprocess is None):
+            tree = None
+            if self._template_applies(kwargs) and (postprocess is not None or not furo):
+                tree = global_toctree_for_doc(
+                    self.env, self._NAV_ROOT, self, tags=self.tags, collapse=False, **kwargs
+                )
+            if tree is None:
                 cache[key] = None
             else:
                 cache[key] = NavigationTemplate.build(
                     tree, lambda t: self.render_partial(t)["fragment"], postprocess
                 )
         return cache[key]
+
+    def _template_applies(self, kwargs: dict[str, Any]) -> bool:
+        """Whether a template reproduces Sphinx's tree for these options on this site.
+
+        Not when the tree may be pruned (Sphinx marks "current" before pruning, so a pruned
+        branch can still mark its parent), when a toctree sits inside an ``only`` directive
+        (Sphinx resolves those differently on the page that holds them), or when page addresses
+        are folders (``dirhtml``-style builders).
+        """
+        try:
+            unpruned = int(kwargs.get("maxdepth", 0)) < 0
+        except (TypeError, ValueError):
+            unpruned = False
+        if not unpruned:
+            return False
+        address = self.get_target_uri(self._NAV_ROOT)
+        if not address.startswith(self._NAV_ROOT) or "/" in address:
+            return False
+        for toc in self.env.tocs.values():
+            for toctree in toc.findall(addnodes.toctree):
+                parent = toctree.parent
+                while parent is not None:
+                    if isinstance(parent, addnodes.only):
+                        return False
+                    parent = parent.parent
+        return True
 
     def _get_local_toctree(self, docname: str, collapse: bool = True, **kwargs: Any) -> str:
         if collapse or not kwargs.get("titles_only"):

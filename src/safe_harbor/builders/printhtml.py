@@ -57,16 +57,24 @@ class FragmentWriter:
         self.builder = builder
         self.outdir = outdir
 
-    def write(self, docname: str, doctree: nodes.document) -> None:
+    def write(self, docname: str, doctree: nodes.document, *, keep: bool = False) -> None:
+        """Write the page's fragments.
+
+        Sphinx's HTML translator edits the nodes it visits (image addresses, admonition titles,
+        field classes), so each variant is rendered from a doctree no render has touched: the
+        participant copy is taken first, and with *keep* (the caller renders its own page from
+        *doctree* afterwards) the facilitator variant is rendered from a copy too.
+        """
         title_node = self.builder.env.longtitles.get(docname)
+        participant = doctree.deepcopy()
+        strip_facilitator_content(participant)
+        facilitator = doctree.deepcopy() if keep else doctree
         page = {
             "docname": docname,
             "title": title_node.astext() if title_node else docname,
-            "facilitator": self.render(docname, doctree),
+            "facilitator": self.render(docname, facilitator),
+            "participant": self.render(docname, participant),
         }
-        participant = doctree.deepcopy()
-        strip_facilitator_content(participant)
-        page["participant"] = self.render(docname, participant)
         write_atomic(self.output_path(docname), json.dumps(page))
 
     def output_path(self, docname: str) -> Path:
