@@ -34,6 +34,13 @@ class Built:
         return self.report
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a copied test file in place; the text to replace must be there."""
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
 def copy_root(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(ROOTS / name, target)

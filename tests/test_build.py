@@ -7,13 +7,15 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import Built
+from conftest import Built, replace_in
 
 SECRETS = ("ZEBRA-FACILITATOR-SECRET", "SCRIPT-WORDS-ALPHA", "BETA-ANSWER-KEY-TEXT", "BETA-SHEET-ANSWERS")
 EXPECTED_PDFS = {
@@ -151,9 +153,7 @@ def test_no_change_rebuild_renders_nothing(make_build: Callable[..., Built]) -> 
 def test_editing_one_handout_rerenders_only_pdfs_containing_it(make_build: Callable[..., Built]) -> None:
     built = make_build()
     handout = built.root / "handouts/beta-sheet.md"
-    handout.write_text(
-        handout.read_text().replace("2. Why does it follow alpha?", "2. Why does it follow alpha, really?")
-    )
+    replace_in(handout, "2. Why does it follow alpha?", "2. Why does it follow alpha, really?")
     built.rebuild()
     assert rendered(built) == {
         "handouts/beta-sheet.pdf",
@@ -177,7 +177,7 @@ def test_malformed_front_matter_is_one_line_error(tmp_path: Path) -> None:
 
     root = copy_root("test-basic", tmp_path)
     module = root / "modules/01-alpha/index.md"
-    module.write_text(module.read_text().replace("summary: The first test module.", "summary: [broken"))
+    replace_in(module, "summary: The first test module.", "summary: [broken")
     result = run_cli("build", str(root), "-o", str(tmp_path / "out"), "-q", "-j", "1")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -212,7 +212,7 @@ def test_duration_mismatch_warns_and_strict_fails(tmp_path: Path) -> None:
 
     root = copy_root("test-basic", tmp_path)
     module = root / "modules/02-beta/index.md"
-    module.write_text(module.read_text().replace("duration: 15", "duration: 20"))
+    replace_in(module, "duration: 15", "duration: 20")
     relaxed = run_cli("build", str(root), "-o", str(tmp_path / "a"), "-q", "--only", "site")
     assert relaxed.returncode == 0
     assert "SH201 module duration is 20 min but its activities add up to 15 min" in relaxed.stderr
@@ -285,9 +285,8 @@ def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) 
     tracks = built.site / "docs/tracks.html"
     assert "09:30–09:40" in tracks.read_text()  # break after the 30-minute alpha module
     module = built.root / "modules/01-alpha/index.md"
-    module.write_text(
-        module.read_text().replace("duration: 30", "duration: 35").replace(":minutes: 10", ":minutes: 15")
-    )
+    replace_in(module, "duration: 30", "duration: 35")
+    replace_in(module, ":minutes: 10", ":minutes: 15")
     built.rebuild()
     assert not built.report.warnings, [d.format() for d in built.report.warnings]
     for page in (tracks, built.site / "facilitator/docs/tracks.html"):
@@ -299,11 +298,7 @@ def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) 
 def test_editing_a_track_rebuilds_its_agenda(make_build: Callable[..., Built]) -> None:
     built = make_build()
     conf = built.root / "conf/curriculum.yaml"
-    conf.write_text(
-        conf.read_text().replace(
-            'start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"'
-        )
-    )
+    replace_in(conf, 'start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"')
     built.rebuild()
     for page in (built.site / "docs/tracks.html", built.site / "facilitator/docs/tracks.html"):
         assert "08:00–08:30" in page.read_text(), page
@@ -341,12 +336,13 @@ def test_plain_sphinx_build_works(tmp_path: Path) -> None:
 
 def test_pages_are_written_atomically(make_build: Callable[..., Built], monkeypatch: object) -> None:
     """A page whose rendering fails midway keeps its previous version and leaves no temp file."""
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
     from safe_harbor.builders.facilitator import ParticipantHTMLBuilder
 
     built = make_build(only="site")
     page = built.site / "modules/01-alpha/index.html"
     good = page.read_text()
-    from sphinx.builders.html import StandaloneHTMLBuilder
 
     original = StandaloneHTMLBuilder.handle_page
 
@@ -359,7 +355,7 @@ def test_pages_are_written_atomically(make_build: Callable[..., Built], monkeypa
 
     monkeypatch.setattr(StandaloneHTMLBuilder, "handle_page", failing)  # type: ignore[attr-defined]
     module = built.root / "modules/01-alpha/index.md"
-    module.write_text(module.read_text().replace("Pair people up.", "Pair people up again."))
+    replace_in(module, "Pair people up.", "Pair people up again.")
     built.rebuild(only="site", jobs=1)
     assert any("disk full" in d.message for d in built.report.errors)
     assert page.read_text() == good
@@ -395,11 +391,7 @@ def test_online_address_only_when_configured(basic_build: Built, make_build: Cal
     assert "example.org" not in pdf_text(basic_build.downloads / "handouts/alpha-sheet.pdf")
     built = make_build()
     conf = built.root / "conf/curriculum.yaml"
-    conf.write_text(
-        conf.read_text().replace(
-            "  language: en", "  language: en\n  online_address: safeharbor.example.org/x"
-        )
-    )
+    replace_in(conf, "  language: en", "  language: en\n  online_address: safeharbor.example.org/x")
     built.rebuild()
     assert "safeharbor.example.org/x" in pdf_text(built.downloads / "handouts/alpha-sheet.pdf")
 
@@ -409,7 +401,7 @@ def test_unchanged_build_skips_sphinx_but_repeats_its_warnings(tmp_path: Path) -
 
     root = copy_root("test-basic", tmp_path)
     module = root / "modules/02-beta/index.md"
-    module.write_text(module.read_text().replace("duration: 15", "duration: 20"))
+    replace_in(module, "duration: 15", "duration: 20")
     first = run_cli("build", str(root), "-o", str(tmp_path / "out"), "--only", "site", "--strict")
     second = run_cli("build", str(root), "-o", str(tmp_path / "out"), "--only", "site", "--strict")
     assert first.returncode == second.returncode == 1
@@ -418,12 +410,30 @@ def test_unchanged_build_skips_sphinx_but_repeats_its_warnings(tmp_path: Path) -
     assert warning in first.stderr and warning in second.stderr
 
 
+@contextmanager
+def html_app(root: Path, tmp_path: Path) -> Iterator[Any]:
+    """*root* built in-process with the ``html`` builder; directive registrations stay inside."""
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace
+
+    with docutils_namespace():
+        app = Sphinx(
+            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
+        )
+        app.build()
+        yield app
+
+
+def sphinx_navigation(builder: Any, docname: str, options: dict[str, Any]) -> str:
+    """The whole-site toctree as Sphinx's own HTML builder renders it for one page."""
+    from sphinx.builders.html import StandaloneHTMLBuilder
+
+    return StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[no-any-return]
+
+
 def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> None:
     """The navigation rendered once and filled in per page is exactly Sphinx's and Furo's own."""
     from furo.navigation import get_navigation_tree
-    from sphinx.application import Sphinx
-    from sphinx.builders.html import StandaloneHTMLBuilder
-    from sphinx.util.docutils import docutils_namespace
 
     from conftest import copy_root
 
@@ -433,11 +443,7 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
     nested = "```{toctree}\n:caption: More\n:numbered:\n\nglossary\ntracks\nAn outside page <https://example.org/a>\n```\n"
     text = indexes.read_text().replace("title: Indexes", 'title: Indexes & "lists" <all>')
     indexes.write_text(text + "\n" + nested)
-    with docutils_namespace():  # keep directive registrations out of later tests
-        app = Sphinx(
-            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
-        )
-        app.build()
+    with html_app(root, tmp_path) as app:
         builder = app.builder
         assert type(builder).__name__ == "ParticipantHTMLBuilder"
         options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
@@ -445,7 +451,7 @@ def test_shared_navigation_equals_sphinx_per_page_navigation(tmp_path: Path) -> 
         checked = current_pages = 0
         for docname in sorted(app.env.found_docs):
             ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
-            sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+            sphinx = sphinx_navigation(builder, docname, options)
             assert ours == sphinx, docname
             furo = get_navigation_tree.__wrapped__(sphinx)  # Furo's own pass, uncached
             assert builder.furo_navigation(docname) == furo, docname  # type: ignore[attr-defined]
@@ -470,9 +476,6 @@ CHANGES_FOR_FALLBACK: dict[str, tuple[str, str] | None] = {
 @pytest.mark.parametrize("change", sorted(CHANGES_FOR_FALLBACK))
 def test_navigation_falls_back_to_sphinx_where_a_template_could_differ(tmp_path: Path, change: str) -> None:
     """Where a template could differ from Sphinx, each page takes Sphinx's and Furo's own path."""
-    from sphinx.application import Sphinx
-    from sphinx.builders.html import StandaloneHTMLBuilder
-    from sphinx.util.docutils import docutils_namespace
 
     from conftest import copy_root
 
@@ -481,18 +484,14 @@ def test_navigation_falls_back_to_sphinx_where_a_template_could_differ(tmp_path:
         (root / extra[0]).write_text(extra[1])
     indexes = root / "docs/indexes.md"  # nested entries, which a maxdepth prunes
     indexes.write_text(indexes.read_text() + "\n```{toctree}\nglossary\ntracks\n```\n")
-    with docutils_namespace():
-        app = Sphinx(
-            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
-        )
-        app.build()
+    with html_app(root, tmp_path) as app:
         builder = app.builder
         assert (builder.furo_template() is None) == (extra is not None)  # type: ignore[attr-defined]
         for maxdepth in (-1, 0, 1):  # 0 and 1 prune the tree: never templated
             options = {"titles_only": True, "maxdepth": maxdepth, "includehidden": True}
             for docname in sorted(app.env.found_docs):
                 ours = builder._get_local_toctree(docname, collapse=False, **options)  # type: ignore[attr-defined]
-                sphinx = StandaloneHTMLBuilder._get_local_toctree(builder, docname, collapse=False, **options)  # type: ignore[arg-type]
+                sphinx = sphinx_navigation(builder, docname, options)
                 assert ours == sphinx, (docname, maxdepth)
     page = (tmp_path / "html/modules/02-beta/index.html").read_text()
     assert 'class="toctree-l1 current current-page"' in page
@@ -505,9 +504,6 @@ def test_furo_keeps_its_own_navigation_when_it_asks_differently(
 ) -> None:
     """Should a Furo release ask for the tree with other options, its own navigation stays."""
     from furo.navigation import get_navigation_tree
-    from sphinx.application import Sphinx
-    from sphinx.builders.html import StandaloneHTMLBuilder
-    from sphinx.util.docutils import docutils_namespace
 
     from conftest import copy_root
     from safe_harbor.builders import navigation
@@ -515,18 +511,9 @@ def test_furo_keeps_its_own_navigation_when_it_asks_differently(
     call = {**navigation.FURO_TOCTREE_CALL, "titles_only": False}  # not what this Furo asks for
     monkeypatch.setattr(navigation, "FURO_TOCTREE_CALL", call)
     root = copy_root("test-basic", tmp_path)
-    with docutils_namespace():
-        app = Sphinx(
-            root, root / "conf", tmp_path / "html", tmp_path / "doctrees", "html", status=None, warning=None
-        )
-        app.build()
+    with html_app(root, tmp_path) as app:
         options = {"titles_only": True, "maxdepth": -1, "includehidden": True}
-        sphinx = StandaloneHTMLBuilder._get_local_toctree(
-            app.builder,  # type: ignore[arg-type]
-            "modules/02-beta/index",
-            collapse=False,
-            **options,
-        )
+        sphinx = sphinx_navigation(app.builder, "modules/02-beta/index", options)
     page = (tmp_path / "html/modules/02-beta/index.html").read_text()
     assert get_navigation_tree.__wrapped__(sphinx) in page
     assert 'class="toctree-l1 current current-page"' in page

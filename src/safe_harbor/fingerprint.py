@@ -18,6 +18,7 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .diagnostics import Diagnostic, Severity
 
 DISTRIBUTIONS = ("sphinx", "docutils", "myst-parser", "sphinx-design", "furo", "safe-harbor")
@@ -88,7 +89,4 @@ class SphinxState:
         self.data.pop(builder, None)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.data, indent=1), "utf-8")
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(self.data, indent=1))

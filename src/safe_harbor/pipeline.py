@@ -123,11 +123,13 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
             before = len(report.diagnostics)
             overrides = {"safe_harbor_print_dir": str(step.print_dir)} if step.print_dir else {}
             run_sphinx(options, step.builder, step.outdir, where["doctrees"], report, overrides)
-            for name in step.names:
-                if any(d.code == Code.SPHINX_ERROR.code for d in report.diagnostics[before:]):
+            new = report.diagnostics[before:]
+            failed = any(d.code == Code.SPHINX_ERROR.code for d in new)
+            for name in step.outputs:
+                if failed:
                     state.forget(name)
                 else:
-                    state.record(name, fingerprint, report.diagnostics[before:])
+                    state.record(name, fingerprint, new)
             state.save()
         report.timings[step.builder] = time.perf_counter() - started
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
@@ -150,13 +152,12 @@ class SphinxStep:
     print_dir: Path | None = None
 
     @property
-    def with_print(self) -> bool:
-        return self.print_dir is not None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The outputs this run stands for, as recorded in the fingerprint state."""
-        return (self.builder, "safeharbor-print") if self.with_print else (self.builder,)
+    def outputs(self) -> dict[str, Path]:
+        """The outputs this run writes, by the builder name the fingerprint state records."""
+        outputs = {self.builder: self.outdir}
+        if self.print_dir is not None:
+            outputs["safeharbor-print"] = self.print_dir
+        return outputs
 
 
 def _sphinx_steps(options: BuildOptions, facilitator_view: bool, where: dict[str, Path]) -> list[SphinxStep]:
@@ -174,7 +175,7 @@ def _sphinx_steps(options: BuildOptions, facilitator_view: bool, where: dict[str
             print_dir = where["print"] if options.only != "site" else None
             label = "facilitator view and print fragments" if print_dir else "facilitator view"
             steps.append(SphinxStep("facilitator", where["facilitator"], label, print_dir))
-    if options.only != "site" and not any(step.with_print for step in steps):
+    if options.only != "site" and not any(step.print_dir for step in steps):
         steps.append(SphinxStep("safeharbor-print", where["print"], "print fragments"))
     return steps
 
@@ -186,12 +187,9 @@ def _has_output(builder: str, outdir: Path) -> bool:
 
 def _unchanged(state: SphinxState, step: SphinxStep, fingerprint: str) -> list[Diagnostic] | None:
     """The diagnostics to repeat when every output of *step* is up to date, else ``None``."""
-    outdirs = {step.builder: step.outdir}
-    if step.print_dir is not None:
-        outdirs["safeharbor-print"] = step.print_dir
     repeated: list[Diagnostic] = []
-    for name in step.names:
-        previous = state.unchanged(name, fingerprint) if _has_output(name, outdirs[name]) else None
+    for name, outdir in step.outputs.items():
+        previous = state.unchanged(name, fingerprint) if _has_output(name, outdir) else None
         if previous is None:
             return None
         repeated.extend(d for d in previous if d not in repeated)

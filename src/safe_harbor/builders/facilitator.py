@@ -10,6 +10,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 
+from ..atomic import temp_path
 from .navigation import SharedNavigationMixin
 from .printhtml import FragmentWriter
 
@@ -31,7 +32,7 @@ class AtomicPagesMixin(StandaloneHTMLBuilder):
         event_arg: Any = None,
     ) -> None:
         final = Path(outfilename) if outfilename else Path(self.get_output_path(pagename))
-        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        tmp = temp_path(final)
         try:
             super().handle_page(pagename, addctx, templatename, outfilename=tmp, event_arg=event_arg)
             if tmp.exists():

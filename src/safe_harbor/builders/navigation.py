@@ -82,6 +82,9 @@ class NavigationTemplate:
         self._mark_page = mark_page  # Furo: the last current <li> is also "current-page"
         self._links = links
         self._chains = chains  # per link: the numbers of its element and every ancestor
+        self._links_to: dict[str, list[int]] = {}  # page -> numbers of the links to it
+        for number, link in enumerate(links):
+            self._links_to.setdefault(link.page, []).append(number)
         self._last_item = {  # piece index of each <li> class attribute, per branch element
             part: index
             for index, piece in enumerate(pieces)
@@ -98,13 +101,12 @@ class NavigationTemplate:
         render: Callable[[nodes.Element], str],
         postprocess: Callable[[str], str] | None = None,
     ) -> NavigationTemplate | None:
-        """Template *tree* (a resolved, unmarked toctree, addressed from the root).
+        """Template *tree* (a resolved, unmarked toctree, addressed from the root; it is changed).
 
         *render* turns the doctree into HTML (the builder's ``render_partial``); *postprocess*
         is the theme's pass over that HTML, run once here instead of once per page.  Returns
         ``None`` when a page name or anchor needs escaping.
         """
-        tree = tree.deepcopy()
         nonce = f"shnav{secrets.token_hex(6)}"
         links: list[_Link] = []
         chains: list[tuple[int, ...]] = []
@@ -140,12 +142,10 @@ class NavigationTemplate:
     def fill(self, here: str) -> str:
         """The navigation HTML of the page whose address (from the root) is *here*."""
         current: set[int] = set()  # branch elements marked "current" (HTML lists a class once)
-        own: set[int] = set()
-        for number, link in enumerate(self._links):
-            if link.page == here:
-                own.add(number)
-                if not link.anchor:
-                    current.update(self._chains[number])
+        own = set(self._links_to.get(here, ()))
+        for number in own:
+            if not self._links[number].anchor:
+                current.update(self._chains[number])
         last_item = -1
         if self._mark_page:
             last_item = max((self._last_item[e] for e in current if e in self._last_item), default=-1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +26,12 @@ from sphinx.util import logging
 from sphinx.util.docutils import new_document
 from sphinx.util.osutil import copyfile
 
+from ..atomic import write_text_atomic
 from ..sphinx_ext import nodes as sh
 from ..sphinx_ext.aggregates import fill_aggregate
 from ..sphinx_ext.config_bridge import curriculum_config
 from ..sphinx_ext.domain import get_domain
 from ..sphinx_ext.writing import resolve_handout, strip_facilitator_content
-
-
-def write_atomic(path: Path, data: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
-
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +67,7 @@ class FragmentWriter:
             "facilitator": self.render(docname, facilitator),
             "participant": self.render(docname, participant),
         }
-        write_atomic(self.output_path(docname), json.dumps(page))
+        write_text_atomic(self.output_path(docname), json.dumps(page))
 
     def output_path(self, docname: str) -> Path:
         return self.outdir / f"{docname}.json"
@@ -165,7 +157,7 @@ class FragmentWriter:
             if env.config.safe_harbor_glossary_doc in env.found_docs
             else None,
         }
-        write_atomic(self.outdir / "manifest.json", json.dumps(manifest, indent=1))
+        write_text_atomic(self.outdir / "manifest.json", json.dumps(manifest, indent=1))
 
     def is_outdated(self, docname: str) -> bool:
         """The page's fragment is missing or older than its source."""

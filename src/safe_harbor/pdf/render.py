@@ -27,6 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..atomic import temp_path, write_text_atomic
 from ..diagnostics import Code, Diagnostic
 from .documents import PrintJob
 
@@ -56,10 +57,8 @@ class PdfCache:
             self.keys, self.pages = {}, {}
 
     def save(self) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         data = {"keys": self.keys, "pages": {k: v for k, v in self.pages.items() if k in self.keys}}
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), "utf-8")
-        os.replace(tmp, self.path)
+        write_text_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def job_key(job: PrintJob, base_dir: Path, file_hashes: dict[str, str]) -> str:
@@ -135,7 +134,7 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
     started = time.perf_counter()
     dest = Path(target)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    tmp = temp_path(dest)
     _WORKER["log"].messages.clear()
     signal.alarm(timeout)
     try:
