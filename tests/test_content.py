@@ -33,7 +33,7 @@ def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     for part in ("conf", "docs", "modules", "handouts", "tests/roots/test-basic"):
         shutil.copytree(REPO / part, root / part)
     shutil.copy(REPO / "index.md", root / "index.md")
-    report = build(BuildOptions(root=root, out=root / "_build", jobs=2))
+    report = build(BuildOptions(root=root, out=root / "_build", jobs=2, discreet=True))
     return root, report
 
 
@@ -48,6 +48,24 @@ def test_every_handout_fits_two_pages(real_build: tuple[Path, object]) -> None:
     for handout in HANDOUTS:
         pdf = root / "_build/site/downloads/handouts" / f"{handout.stem}.pdf"
         assert 1 <= len(PdfReader(pdf).pages) <= 2, handout.name
+
+
+# Words that would name the training's topic to someone who sees a participant's copy.
+TOPIC = re.compile(r"sex|drug|traffick|harm reduction|safe harbor|stigma|overdose|sesta|fosta", re.I)
+
+
+def test_discreet_participant_pdfs_do_not_name_the_topic(real_build: tuple[Path, object]) -> None:
+    from test_discreet import outside_of
+
+    root, _ = real_build
+    discreet = sorted((root / "_build/site/downloads/discreet").glob("*.pdf"))
+    participant = [h for h in HANDOUTS if "audience: facilitator" not in h.read_text()]
+    assert len(discreet) == 2 * len(participant) + len(
+        list((root / "_build/site/downloads/workbooks").glob("*.pdf"))
+    )
+    for pdf in discreet:
+        leaks = [text for text in outside_of(pdf) if TOPIC.search(text)]
+        assert not leaks, (pdf.name, leaks)
 
 
 @pytest.mark.parametrize("handout", HANDOUTS, ids=lambda p: p.stem)

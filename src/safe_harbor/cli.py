@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--bleed", help="bleed for print shops, e.g. 3mm (default: from conf/)")
     build.add_argument("--crop-marks", action="store_true", default=None, help="add crop marks")
     build.add_argument(
+        "--discreet",
+        action="store_true",
+        default=None,
+        help="also build participant PDFs with the neutral title of print.discreet_title (in downloads/discreet/)",
+    )
+    build.add_argument(
         "-j", "--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -59,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         only=args.only,
         bleed=args.bleed,
         crop_marks=args.crop_marks,
+        discreet=args.discreet,
     )
 
     def say(message: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Code, Diagnostic, DiagnosticError
-from .model import Track
+from .model import Track, slugify
 from .yamlsource import (
     LinedDict,
     Source,
@@ -50,6 +50,10 @@ class PrintSettings:
     bleed: str = "0mm"
     crop_marks: bool = False
     large_print: bool = True
+    # Discreet print: participant PDFs also built with a neutral title (covers, running heads,
+    # footers, metadata, file names), for people who cannot carry the topic on paper.
+    discreet: bool = False
+    discreet_title: str = "Training notes"
 
 
 @dataclass
@@ -84,7 +88,7 @@ SITE_KEYS = (
     "online_address",
     "facilitator_view",
 )
-PRINT_KEYS = ("paper", "bleed", "crop_marks", "large_print")
+PRINT_KEYS = ("paper", "bleed", "crop_marks", "large_print", "discreet", "discreet_title")
 
 
 def load_curriculum_config(path: Path) -> CurriculumConfig:
@@ -141,6 +145,8 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
         bleed=bleed,
         crop_marks=_get_bool(print_data, "crop_marks", source, False),
         large_print=_get_bool(print_data, "large_print", source, True),
+        discreet=_get_bool(print_data, "discreet", source, False),
+        discreet_title=_get_discreet_title(print_data, source),
     )
     tracks: list[Track] = []
     if "tracks" in data:
@@ -174,3 +180,15 @@ def _get_date(mapping: LinedDict, source: Source) -> str:
             Code.CONFIG_INVALID, f"date must look like 2026-01-31, got {value!r}", mapping.line_of("date")
         )
         return ""
+
+
+def _get_discreet_title(mapping: LinedDict, source: Source) -> str:
+    title = get_str(mapping, "discreet_title", source, default=PrintSettings.discreet_title).strip()
+    if not slugify(title):
+        source.error(
+            Code.CONFIG_INVALID,
+            f"discreet_title needs at least one letter or digit, got {title!r}",
+            mapping.line_of("discreet_title"),
+        )
+        return PrintSettings.discreet_title
+    return title

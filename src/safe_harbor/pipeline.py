@@ -44,6 +44,7 @@ class BuildOptions:
     only: Stage | None = None
     bleed: str | None = None
     crop_marks: bool | None = None
+    discreet: bool | None = None  # None: from conf/curriculum.yaml (print.discreet)
     verbose: bool = False
 
     @property
@@ -276,6 +277,8 @@ def render_pdfs(
         bleed=options.bleed or config.print.bleed,
         crop_marks=config.print.crop_marks if options.crop_marks is None else options.crop_marks,
         large_print=config.print.large_print,
+        discreet=config.print.discreet if options.discreet is None else options.discreet,
+        discreet_title=config.print.discreet_title,
     )
     jobs = plan_jobs(where["print"], print_options)
 

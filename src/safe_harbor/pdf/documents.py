@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import PrintSettings
+from ..model import slugify
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PAPER = {"letter": "letter", "a4": "A4"}
@@ -76,6 +77,32 @@ class PrintSet:
         return self.manifest["site"]  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class Face:
+    """What a PDF shows of the curriculum on its outside: cover, running heads, footer, metadata.
+
+    The real face names the curriculum; the discreet face (``print.discreet``) shows only the
+    program's neutral title, so a participant's copy does not name its topic to whoever sees it.
+    """
+
+    title: str
+    subtitle: str
+    author: str
+    footer: str  # the footer's line: title and version, date, license, address
+    discreet: bool = False
+
+    @classmethod
+    def of(cls, ps: PrintSet, options: PrintOptions, *, discreet: bool = False) -> Face:
+        site, date = ps.site, ps.manifest["build_date"]
+        if discreet:  # the title is in the running head and the running title already
+            return cls(options.discreet_title, "", "", f"{date} · {site['license']}", discreet=True)
+        parts = [site["version"], date, site["license"]]
+        footer = " · ".join([f"{site['title']} {parts[0]}", *parts[1:]])
+        if site.get("online_address"):
+            footer += f" · {site['online_address']}"
+        return cls(site["title"], site["subtitle"], site["author"], footer)
+
+
 def stylesheet(options: PrintOptions, *, large_print: bool = False) -> str:
     css = (STATIC / "print.css").read_text("utf-8")
     fonts = (STATIC / "fonts").as_uri()
@@ -90,55 +117,65 @@ def stylesheet(options: PrintOptions, *, large_print: bool = False) -> str:
     return rules
 
 
-def _head(ps: PrintSet, title: str, description: str, css: str) -> str:
-    site = ps.site
+def _head(ps: PrintSet, face: Face, title: str, description: str, css: str) -> str:
     esc = html.escape
+    meta = [f'<meta name="author" content="{esc(face.author)}">'] if face.author else []
+    if description:
+        meta.append(f'<meta name="description" content="{esc(description)}">')
+    if not face.discreet:
+        meta.append('<meta name="generator" content="Safe Harbor">')
     return (
-        f'<!DOCTYPE html><html lang="{esc(site["language"])}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{esc(ps.site["language"])}"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title>"
-        f'<meta name="author" content="{esc(site["author"])}">'
-        f'<meta name="description" content="{esc(description)}">'
-        f'<meta name="generator" content="Safe Harbor">'
-        f'<meta name="dcterms.created" content="{esc(ps.manifest["build_date"])}">'
+        + "".join(meta)
+        + f'<meta name="dcterms.created" content="{esc(ps.manifest["build_date"])}">'
         f'<meta name="dcterms.modified" content="{esc(ps.manifest["build_date"])}">'
         f"<style>{css}</style></head>"
     )
 
 
-def _footer_line(ps: PrintSet) -> str:
-    site = ps.site
-    parts = [f"{site['title']} {site['version']}", ps.manifest["build_date"], site["license"]]
-    if site.get("online_address"):
-        parts.append(site["online_address"])
-    return " · ".join(parts)
-
-
-def _running(ps: PrintSet, header: str, footer_title: str) -> str:
+def _running(face: Face, header: str, footer_title: str) -> str:
     esc = html.escape
     return (
         f'<div class="running-header" aria-hidden="true">{esc(header)}</div>'
         f'<div class="running-title" aria-hidden="true">{esc(footer_title)}</div>'
-        f'<div class="running-meta" aria-hidden="true">{esc(_footer_line(ps))}</div>'
+        f'<div class="running-meta" aria-hidden="true">{esc(face.footer)}</div>'
     )
 
 
-def handout_job(ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *, large: bool) -> PrintJob:
-    modules = {m["id"]: m for m in ps.manifest["modules"]}
-    used_in = [modules[m]["title"] for m in handout["modules"] if m in modules]
-    header = f"{ps.site['title']} · {used_in[0]}" if used_in else ps.site["title"]
+def _participant_handouts(ps: PrintSet) -> list[dict[str, Any]]:
+    return [h for h in ps.manifest["handouts"] if h["audience"] == "participant"]
+
+
+def handout_job(
+    ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *, large: bool, discreet: bool = False
+) -> PrintJob:
+    face = Face.of(ps, options, discreet=discreet)
     audience = "facilitator" if handout["audience"] == "facilitator" else "participant"
     css = stylesheet(options, large_print=large)
     doc_class = "handout large-print" if large else "handout"
+    suffix = " (large print)" if large else ""
+    if discreet:
+        number = [h["id"] for h in _participant_handouts(ps)].index(handout["id"]) + 1
+        title = header = footer_title = f"{face.title}: handout {number}"
+        description = ""
+        output = f"discreet/{slugify(face.title)}-handout-{number:02d}{'-large-print' if large else ''}.pdf"
+    else:
+        modules = {m["id"]: m for m in ps.manifest["modules"]}
+        used_in = [modules[m]["title"] for m in handout["modules"] if m in modules]
+        header = f"{face.title} · {used_in[0]}" if used_in else face.title
+        title = footer_title = handout["title"]
+        description = handout.get("summary", "")
+        output = f"{'handouts/large-print' if large else 'handouts'}/{handout['id']}.pdf"
     document = (
-        _head(ps, handout["title"], handout.get("summary", ""), css)
+        _head(ps, face, title, description, css)
         + f'<body class="{doc_class}">'
-        + _running(ps, header, handout["title"])
+        + _running(face, header, footer_title)
         + f"<main>{ps.body(handout['docname'], audience)}</main></body></html>"
     )
-    folder = "handouts/large-print" if large else "handouts"
     return PrintJob(
-        f"{folder}/{handout['id']}.pdf",
-        handout["title"] + (" (large print)" if large else ""),
+        output,
+        title + suffix,
         document,
         "large-print" if large else "handout",
         [handout["docname"]],
@@ -146,24 +183,26 @@ def handout_job(ps: PrintSet, handout: dict[str, Any], options: PrintOptions, *,
     )
 
 
-def _cover(ps: PrintSet, kind_title: str, track_title: str) -> str:
+def _cover(ps: PrintSet, face: Face, kind_title: str, track_title: str) -> str:
     site = ps.site
     esc = html.escape
     license_line = (
         f'{esc(site["license"])} (<a href="{esc(site["license_url"])}">{esc(site["license_url"])}</a>)'
     )
+    subtitle = f'<p class="cover-subtitle">{esc(face.subtitle)}</p>' if face.subtitle else ""
+    facts = [] if face.discreet else [("Version", esc(site["version"]))]
+    facts += [("Date", esc(ps.manifest["build_date"])), ("License", license_line)]
+    if face.author:
+        facts.append(("Authors", esc(face.author)))
     return (
         '<section class="cover">'
         f'<p class="cover-kind">{esc(kind_title)}</p>'
-        f'<h1 class="cover-title">{esc(site["title"])}</h1>'
-        f'<p class="cover-subtitle">{esc(site["subtitle"])}</p>'
-        f'<p class="cover-track">{esc(track_title)}</p>'
+        f'<h1 class="cover-title">{esc(face.title)}</h1>'
+        + subtitle
+        + f'<p class="cover-track">{esc(track_title)}</p>'
         '<dl class="cover-facts">'
-        f"<dt>Version</dt><dd>{esc(site['version'])}</dd>"
-        f"<dt>Date</dt><dd>{esc(ps.manifest['build_date'])}</dd>"
-        f"<dt>License</dt><dd>{license_line}</dd>"
-        f"<dt>Authors</dt><dd>{esc(site['author'])}</dd>"
-        "</dl></section>"
+        + "".join(f"<dt>{term}</dt><dd>{value}</dd>" for term, value in facts)
+        + "</dl></section>"
     )
 
 
@@ -191,6 +230,7 @@ def _tracks(ps: PrintSet) -> list[dict[str, Any]]:
 
 def _book(
     ps: PrintSet,
+    face: Face,
     kind: str,
     body_class: str,
     title: str,
@@ -201,10 +241,10 @@ def _book(
 ) -> str:
     """A combined document: cover, running heads, contents, then the parts."""
     return (
-        _head(ps, title, f"{kind} for the {track['title']} track", stylesheet(options))
-        + f'<body class="{body_class}">'
-        + _cover(ps, kind, track["title"])
-        + _running(ps, ps.site["title"], f"{kind} · {track['title']}")
+        _head(ps, face, title, f"{kind} for the {track['title']} track", stylesheet(options))
+        + f'<body class="{body_class}{" discreet" if face.discreet else ""}">'
+        + _cover(ps, face, kind, track["title"])
+        + _running(face, face.title, f"{kind} · {track['title']}")
         + _toc(toc)
         + "<main>"
         + "".join(parts)
@@ -268,13 +308,17 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
         parts.append(
             f'<section class="chapter back" id="references"><h1>References</h1><ul class="references">{items}</ul></section>'
         )
-    title = f"{ps.site['title']} facilitator guide: {track['title']}"
-    body = _book(ps, "Facilitator guide", "guide", title, track, toc, parts, options)
+    face = Face.of(ps, options)
+    title = f"{face.title} facilitator guide: {track['title']}"
+    body = _book(ps, face, "Facilitator guide", "guide", title, track, toc, parts, options)
     sources = [m["docname"] for m in chosen] + [h["docname"] for h in used_handouts]
     return PrintJob(f"guides/{track['id']}-facilitator-guide.pdf", title, body, "guide", sources)
 
 
-def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> PrintJob:
+def workbook_job(
+    ps: PrintSet, track: dict[str, Any], options: PrintOptions, *, discreet: bool = False
+) -> PrintJob:
+    face = Face.of(ps, options, discreet=discreet)
     modules = {m["id"]: m for m in ps.manifest["modules"]}
     handouts = {h["id"]: h for h in ps.manifest["handouts"]}
     chosen = [modules[m] for m in track["modules"] if m in modules]
@@ -286,15 +330,14 @@ def workbook_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> 
         f"{ps.body(h['docname'], 'participant', 'h-' + h['id'])}</section>"
         for h in participant
     ]
-    title = f"{ps.site['title']} participant workbook: {track['title']}"
-    body = _book(ps, "Participant workbook", "workbook", title, track, toc, parts, options)
-    return PrintJob(
-        f"workbooks/{track['id']}-participant-workbook.pdf",
-        title,
-        body,
-        "workbook",
-        [h["docname"] for h in participant],
-    )
+    title = f"{face.title} participant workbook: {track['title']}"
+    body = _book(ps, face, "Participant workbook", "workbook", title, track, toc, parts, options)
+    if discreet:
+        number = [t["id"] for t in _tracks(ps)].index(track["id"]) + 1
+        output = f"discreet/{slugify(face.title)}-workbook-{number}.pdf"
+    else:
+        output = f"workbooks/{track['id']}-participant-workbook.pdf"
+    return PrintJob(output, title, body, "workbook", [h["docname"] for h in participant])
 
 
 def plan_jobs(print_dir: Path, options: PrintOptions) -> list[PrintJob]:
@@ -306,4 +349,10 @@ def plan_jobs(print_dir: Path, options: PrintOptions) -> list[PrintJob]:
     for track in _tracks(ps):
         jobs.append(guide_job(ps, track, options))
         jobs.append(workbook_job(ps, track, options))
+    if options.discreet:  # participant outputs only: facilitators keep the real title
+        for handout in _participant_handouts(ps):
+            jobs.append(handout_job(ps, handout, options, large=False, discreet=True))
+            if options.large_print:
+                jobs.append(handout_job(ps, handout, options, large=True, discreet=True))
+        jobs += [workbook_job(ps, track, options, discreet=True) for track in _tracks(ps)]
     return jobs
