@@ -14,11 +14,13 @@ from pathlib import Path
 
 from .diagnostics import Code, Diagnostic, DiagnosticError
 from .model import Track, slugify
+from .register import DEFAULT_RECHECK_MONTHS
 from .yamlsource import (
     LinedDict,
     Source,
     check_keys,
     did_you_mean,
+    get_int,
     get_mapping,
     get_str,
     iter_mappings,
@@ -57,11 +59,18 @@ class PrintSettings:
 
 
 @dataclass
+class FactSettings:
+    # A claim whose "as of" date is this many months old is listed as "re-check due".
+    recheck_after_months: int = DEFAULT_RECHECK_MONTHS
+
+
+@dataclass
 class CurriculumConfig:
     path: Path
     site: SiteSettings
     print: PrintSettings
     tracks: list[Track] = field(default_factory=list)
+    facts: FactSettings = field(default_factory=FactSettings)
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def track(self, track_id: str) -> Track | None:
@@ -105,7 +114,7 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
     data = load(text, source)
     if not isinstance(data, LinedDict):
         raise DiagnosticError([Diagnostic.of(Code.CONFIG_INVALID, "must be a mapping", path, 1)])
-    check_keys(data, ("site", "print", "tracks"), source)
+    check_keys(data, ("site", "print", "tracks", "facts"), source)
     site_data = get_mapping(data, "site", source)
     check_keys(site_data, SITE_KEYS, source, " in 'site'")
     site = SiteSettings(
@@ -148,6 +157,11 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
         discreet=_get_bool(print_data, "discreet", source, False),
         discreet_title=_get_discreet_title(print_data, source),
     )
+    facts_data = get_mapping(data, "facts", source)
+    check_keys(facts_data, ("recheck_after_months",), source, " in 'facts'")
+    facts = FactSettings(
+        get_int(facts_data, "recheck_after_months", source, default=DEFAULT_RECHECK_MONTHS, minimum=1)
+    )
     tracks: list[Track] = []
     if "tracks" in data:
         for _, item in iter_mappings(data["tracks"], "tracks", source, data.line_of("tracks")):
@@ -156,7 +170,7 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
                 source.error(Code.DUPLICATE_ID, f"track id {track.id!r} is used twice", item.line)
             tracks.append(track)
     source.raise_if_errors()
-    return CurriculumConfig(path, site, settings, tracks, warnings=source.diagnostics)
+    return CurriculumConfig(path, site, settings, tracks, facts, warnings=source.diagnostics)
 
 
 def _get_bool(mapping: LinedDict, key: str, source: Source, default: bool) -> bool:

@@ -39,6 +39,8 @@ class Code(enum.Enum):
     DUPLICATE_ID = ("SH206", Severity.ERROR, "duplicate id")
     UNKNOWN_TRACK = ("SH207", Severity.ERROR, "unknown track")
     MISPLACED_DIRECTIVE = ("SH208", Severity.WARNING, "directive used in the wrong place")
+    CLAIM_INVALID = ("SH210", Severity.ERROR, "claim without a known source or an 'as of' date")
+    RECHECK_DUE = ("SH211", Severity.WARNING, "claim last checked too long ago")
     # Print and safety (SH3xx)
     FETCH_REFUSED = ("SH301", Severity.ERROR, "resource outside the project refused")
     RENDER_FAILED = ("SH302", Severity.ERROR, "PDF rendering failed")

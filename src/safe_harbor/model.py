@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .diagnostics import Code, Diagnostic
+from .register import Reference, load_references
 from .yamlsource import (
     LinedDict,
     LinedList,
@@ -80,7 +81,8 @@ class Module:
     preparation: list[str] = field(default_factory=list)
     handouts: list[str] = field(default_factory=list)
     content_notes: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # as printed; see ``references``
+    references: list[Reference] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     handout_lines: dict[str, int] = field(default_factory=dict)
 
@@ -99,6 +101,7 @@ class Module:
     @classmethod
     def from_front_matter(cls, module_id: str, data: LinedDict, source: Source) -> Module:
         check_keys(data, MODULE_KEYS, source, " in module front matter")
+        references = load_references(data, source)
         handouts = get_str_list(data, "handouts", source)
         raw = data.get("handouts")
         handout_lines = (
@@ -118,7 +121,8 @@ class Module:
             preparation=get_str_list(data, "preparation", source),
             handouts=handouts,
             content_notes=get_str_list(data, "content_notes", source),
-            sources=get_str_list(data, "sources", source),
+            sources=[r.display for r in references],
+            references=references,
             handout_lines=handout_lines,
         )
 
@@ -131,12 +135,14 @@ class Handout:
     title: str
     audience: str = "participant"
     summary: str = ""
-    sources: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # as printed; see ``references``
+    references: list[Reference] = field(default_factory=list)
     max_pages: int = 2  # printed pages (regular print) the handout must fit on
 
     @classmethod
     def from_front_matter(cls, handout_id: str, data: LinedDict, source: Source) -> Handout:
         check_keys(data, HANDOUT_KEYS, source, " in handout front matter")
+        references = load_references(data, source)
         audience = get_str(data, "audience", source, default="participant")
         if audience not in HANDOUT_AUDIENCES:
             source.error(
@@ -158,7 +164,8 @@ class Handout:
             title=get_str(data, "title", source, required=True),
             audience=audience,
             summary=get_str(data, "summary", source),
-            sources=get_str_list(data, "sources", source),
+            sources=[r.display for r in references],
+            references=references,
             max_pages=get_int(data, "max_pages", source, default=2, minimum=1),
         )
 

@@ -135,12 +135,40 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
         report.timings[step.builder] = time.perf_counter() - started
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
             return report
+    report.notes.extend(recheck_notes(options, config, where["print"]))
     if options.only != "site":
         say(f"[{total}/{total}] PDFs")
         started = time.perf_counter()
         render_pdfs(options, config, where, report, say)
         report.timings["pdf"] = time.perf_counter() - started
     return report
+
+
+def recheck_notes(options: BuildOptions, config: CurriculumConfig, print_dir: Path) -> list[str]:
+    """One line per marked claim whose "as of" date is past ``facts.recheck_after_months``."""
+    import datetime as dt
+    import json
+
+    from .register import Claim, recheck_due
+
+    try:
+        manifest = json.loads((print_dir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return []  # no print fragments (--only site): nothing to list
+    claims = [
+        Claim(**c) for page in manifest["modules"] + manifest["handouts"] for c in page.get("claims", [])
+    ]
+    months = config.facts.recheck_after_months
+    lines = []
+    for claim in recheck_due(claims, dt.date.fromisoformat(config.build_date), months):
+        where = Diagnostic.of(
+            Code.RECHECK_DUE,
+            f"re-check due: {claim.text!r} was last checked {claim.as_of} (over {months} months ago)",
+            options.root / f"{claim.docname}.md",
+            claim.line,
+        )
+        lines.append(where.format(options.root))
+    return lines
 
 
 @dataclass(frozen=True)

@@ -120,20 +120,29 @@ class FragmentWriter:
         domain = get_domain(env)
         config = curriculum_config(env)
         modules = domain.modules()
+
+        def claims(docname: str | None) -> list[dict[str, Any]]:
+            return [dataclasses.asdict(c) for c in domain.claims.get(docname or "", [])]
+
         manifest: dict[str, Any] = {
             "site": dataclasses.asdict(config.site),
             "print": dataclasses.asdict(config.print),
+            "facts": dataclasses.asdict(config.facts),
             "build_date": config.build_date,
             "modules": [
-                {**dataclasses.asdict(m), "docname": domain.module_doc(m.id)} for m in modules.values()
+                {**dataclasses.asdict(m), "docname": doc, "claims": claims(doc)}
+                for m in modules.values()
+                for doc in [domain.module_doc(m.id)]
             ],
             "handouts": [
                 {
                     **dataclasses.asdict(h),
-                    "docname": domain.handout_doc(h.id),
+                    "docname": doc,
                     "modules": domain.modules_using(h.id),
+                    "claims": claims(doc),
                 }
                 for h in domain.handouts().values()
+                for doc in [domain.handout_doc(h.id)]
             ],
             "tracks": [
                 {

@@ -8,6 +8,7 @@ for incremental rebuilds).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..config import PrintSettings
 from ..model import slugify
+from ..register import Claim
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PAPER = {"letter": "letter", "a4": "A4"}
@@ -252,6 +254,40 @@ def _book(
     )
 
 
+FACTS_TITLE = "Facts to re-check before you run this"
+
+
+def _facts_chapter(ps: PrintSet, pages: list[dict[str, Any]]) -> str:
+    """Every marked claim of the guide's modules and handouts: what to check, where, and when
+    it was last checked; claims past the re-check limit say so first."""
+    months = ps.manifest.get("facts", {}).get("recheck_after_months", 18)
+    today = dt.date.fromisoformat(ps.manifest["build_date"])
+    esc = html.escape
+    items = []
+    for page in pages:
+        for data in page.get("claims", []):
+            claim = Claim(**data)
+            due = claim.months_old(today) >= months
+            flag = '<strong class="fact-due">Re-check due.</strong> ' if due else ""
+            sources = "; ".join(esc(s) for s in claim.sources)
+            items.append(
+                f'<li class="fact"><p class="fact-claim">{flag}{esc(claim.text)}</p>'
+                f'<p class="fact-meta">{esc(page["title"])} · last checked {esc(claim.as_of)}</p>'
+                f'<p class="fact-sources">Sources: {sources}</p></li>'
+            )
+    if not items:
+        return ""
+    intro = (
+        "<p>These statements can change: a law, a court decision, a phone line, who runs a service "
+        "and what it does with what people tell it. Check each against its source before the "
+        f"training, and re-check any last checked more than {months} months ago.</p>"
+    )
+    return (
+        f'<section class="chapter" id="facts"><h1>{FACTS_TITLE}</h1>{intro}'
+        f'<ol class="facts">{"".join(items)}</ol></section>'
+    )
+
+
 def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> PrintJob:
     modules = {m["id"]: m for m in ps.manifest["modules"]}
     handouts = {h["id"]: h for h in ps.manifest["handouts"]}
@@ -270,6 +306,10 @@ def guide_job(ps: PrintSet, track: dict[str, Any], options: PrintOptions) -> Pri
         parts.append(
             f'<section class="chapter" id="checklist"><h1>Preparation checklist</h1>{printable(track["checklist"])}</section>'
         )
+    facts = _facts_chapter(ps, chosen + used_handouts)
+    if facts:
+        toc.append(("facts", FACTS_TITLE))
+        parts.append(facts)
     for module in chosen:
         anchor = f"module-{module['id']}"
         toc.append((anchor, module["title"]))

@@ -19,6 +19,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from ..builders import navigation
     from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
+    from .claims import ClaimRole
     from .config_bridge import register_config_values
     from .directives import HandoutRole, all_directives
     from .domain import CurriculumDomain
@@ -38,6 +39,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     for name, directive in all_directives().items():
         app.add_directive(name, directive)
     app.add_role("handout", HandoutRole())
+    app.add_role("claim", ClaimRole())
     app.add_transform(ModulePageTransform)
     app.add_builder(ParticipantHTMLBuilder, override=True)
     app.add_builder(FacilitatorHTMLBuilder)
@@ -76,6 +78,8 @@ def _read_code_version() -> int:
         "sphinx_ext/nodes.py",
         "sphinx_ext/domain.py",
         "sphinx_ext/tables.py",
+        "sphinx_ext/claims.py",
+        "register.py",
     ):
         digest = zlib.crc32((package / name).read_bytes(), digest)
     return digest

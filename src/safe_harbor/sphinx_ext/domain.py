@@ -16,6 +16,7 @@ from sphinx.domains import Domain
 from sphinx.environment import BuildEnvironment
 
 from ..model import Handout, Module
+from ..register import Claim
 
 
 @dataclass
@@ -45,8 +46,9 @@ class CurriculumDomain(Domain):
         "notes": {},  # docname -> list[NoteRecord]
         "blocks": {},  # docname -> list[BlockRecord]
         "aggregates": {},  # docname -> set of aggregate kinds on that page
+        "claims": {},  # docname -> list[Claim], in page order
     }
-    data_version = 1
+    data_version = 2
 
     # --- typed accessors -----------------------------------------------------------------------
     @property
@@ -64,6 +66,10 @@ class CurriculumDomain(Domain):
     @property
     def blocks(self) -> dict[str, list[BlockRecord]]:
         return self.data["blocks"]  # type: ignore[no-any-return]
+
+    @property
+    def claims(self) -> dict[str, list[Claim]]:
+        return self.data["claims"]  # type: ignore[no-any-return]
 
     @property
     def aggregate_docs(self) -> dict[str, set[str]]:
@@ -94,11 +100,11 @@ class CurriculumDomain(Domain):
 
     # --- Sphinx protocol -----------------------------------------------------------------------
     def clear_doc(self, docname: str) -> None:
-        for key in ("modules", "handouts", "notes", "blocks", "aggregates"):
+        for key in _PER_DOC:
             self.data[key].pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
-        for key in ("modules", "handouts", "notes", "blocks", "aggregates"):
+        for key in _PER_DOC:
             for docname, value in otherdata[key].items():
                 if docname in docnames:
                     self.data[key][docname] = value
@@ -111,6 +117,9 @@ class CurriculumDomain(Domain):
             yield handout.id, handout.title, "handout", docname, "", 1
         for docname, module in self.modules_by_doc.items():
             yield module.id, module.title, "module", docname, "", 1
+
+
+_PER_DOC = ("modules", "handouts", "notes", "blocks", "aggregates", "claims")
 
 
 def get_domain(env: BuildEnvironment) -> CurriculumDomain:
