@@ -268,3 +268,25 @@ def test_missing_harfbuzz_is_said_once(
     built = make_build()
     notes = [n for n in built.report.notes if "libharfbuzz-subset0" in n]
     assert len(notes) == 1 and "apt-get install libharfbuzz-subset0" in notes[0]
+
+
+def test_a_moved_checkout_renders_nothing_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDF keys do not depend on where the checkout is, although the print stylesheet names the
+    package's fonts by absolute file address: moving the curriculum and the package (a renamed
+    checkout, or a CI cache restored elsewhere) renders nothing again."""
+    import safe_harbor
+    from conftest import copy_root
+    from safe_harbor.pdf import documents
+
+    root = copy_root("test-basic", tmp_path / "first")
+    report = build(BuildOptions(root=root, out=root / "_build", jobs=2, only="pdf"))
+    assert not report.errors and all(r.rendered for r in report.pdfs)
+    moved = tmp_path / "elsewhere" / "renamed"
+    moved.parent.mkdir()
+    shutil.move(root, moved)
+    static = shutil.copytree(documents.STATIC, tmp_path / "moved-package" / "static")
+    monkeypatch.setattr(documents, "STATIC", static)
+    monkeypatch.setattr(safe_harbor, "STATIC", static)  # the PDF sandbox's allowed roots
+    again = build(BuildOptions(root=moved, out=moved / "_build", jobs=2, only="pdf"))
+    assert not again.errors, [d.format() for d in again.errors]
+    assert again.pdfs and not any(r.rendered for r in again.pdfs)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+# The package's own assets: site CSS, print CSS, fonts.
+STATIC = Path(__file__).resolve().parent / "static"
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

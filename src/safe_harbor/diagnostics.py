@@ -45,7 +45,6 @@ class Code(enum.Enum):
     FETCH_REFUSED = ("SH301", Severity.ERROR, "resource outside the project refused")
     RENDER_FAILED = ("SH302", Severity.ERROR, "PDF rendering failed")
     MISSING_ALT = ("SH303", Severity.ERROR, "image without alt text")
-    HARFBUZZ_MISSING = ("SH304", Severity.WARNING, "HarfBuzz subsetting library missing")
     RENDER_TIMEOUT = ("SH305", Severity.ERROR, "PDF rendering took too long")
     RENDER_WARNING = ("SH306", Severity.WARNING, "the PDF renderer reported a problem")
     TOO_MANY_PAGES = ("SH307", Severity.WARNING, "handout is longer than its page limit")

@@ -286,9 +286,9 @@ def render_pdfs(
     report: BuildReport,
     say: Reporter,
 ) -> None:
+    from . import STATIC
     from .pdf.documents import PrintOptions, plan_jobs
     from .pdf.render import render_jobs
-    from .sphinx_ext.site import STATIC
 
     if not (where["print"] / "manifest.json").exists():
         report.add(

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import STATIC
 from ..config import PrintSettings
 from ..model import slugify
 from ..register import Claim
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 PAPER = {"letter": "letter", "a4": "A4"}
 _INTERNAL_LINK = re.compile(r'(<a class="reference internal[^"]*") href="[^"]*"')
 _ID = re.compile(r'\b(id)="([^"]+)"')

@@ -32,6 +32,7 @@ from ..diagnostics import Code, Diagnostic
 from .documents import PrintJob
 
 RENDERER_VERSION = "1"  # bump when the way PDFs are written changes
+_FILE_DIR = re.compile(r"file://[^\"')]*/")
 _LOCAL_URL = re.compile(r"""(?:src|href)=["']([^"':]+)["']|url\(["']?(file://[^"')]+)["']?\)""")
 
 
@@ -66,7 +67,9 @@ def job_key(job: PrintJob, base_dir: Path, file_hashes: dict[str, str]) -> str:
     # stylesheets) in the coordinating process, which never renders.
     digest = hashlib.sha256()
     digest.update(f"{RENDERER_VERSION}\0{metadata.version('weasyprint')}\0".encode())
-    digest.update(job.html.encode())
+    # Local files count by name and content, not by where the checkout is: a moved or renamed
+    # checkout (or a CI cache restored elsewhere) gives the same keys and renders nothing.
+    digest.update(_FILE_DIR.sub("file://", job.html).encode())
     for match in _LOCAL_URL.finditer(job.html):
         ref = match.group(1) or match.group(2)
         path = Path(ref[7:]) if ref.startswith("file://") else base_dir / ref

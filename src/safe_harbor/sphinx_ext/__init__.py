@@ -12,8 +12,6 @@ from sphinx.environment import BuildEnvironment
 from .. import __version__
 from . import nodes as sh
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
 
 def setup_extension(app: Sphinx) -> dict[str, Any]:
     from ..builders import navigation

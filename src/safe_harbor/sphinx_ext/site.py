@@ -4,13 +4,13 @@ need every document (unknown handouts and modules, tracks)."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 
+from .. import STATIC
 from ..diagnostics import Code
 from ..model import Source, check_track
 from ..yamlsource import did_you_mean
@@ -18,7 +18,6 @@ from .config_bridge import curriculum_config
 from .directives import warn
 from .domain import get_domain
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 SITE_BUILDERS = frozenset({"html", "facilitator"})
 
 
