@@ -100,3 +100,49 @@ def test_module_has_every_required_part(module: Path) -> None:
     for directive in ("{script}", "{facilitator-note}", "{debrief}"):
         assert text.count(directive) >= activities, directive
     assert "{key-points}" in text and "sources:" in text and "objectives:" in text
+
+
+# --- the training day's kit -----------------------------------------------------------------
+
+# Text that is only in the before-and-after answer key: a phrase for pages and PDFs, and a word
+# ("tally", stemmed "talli") for the search index, which stores stemmed words, not phrases.
+ANSWER_KEY_PHRASES = ("Use this key after the training", "Carol Leigh, a sex worker", "6 of 15 before")
+ANSWER_KEY_STEM = '"talli"'
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pdf_text(path: Path) -> str:
+    return _flat(" ".join(page.extract_text() or "" for page in PdfReader(path).pages))
+
+
+def test_answer_key_never_reaches_participant_outputs(real_build: tuple[Path, object]) -> None:
+    root, _ = real_build
+    site = root / "_build/site"
+    facilitator_parts = {"facilitator", "guides"}
+    checked_pdfs = checked_pages = 0
+    for path in site.rglob("*"):
+        if not path.is_file() or facilitator_parts & set(path.relative_to(site).parts):
+            continue
+        if path.suffix == ".pdf":
+            text = _pdf_text(path)
+            checked_pdfs += 1
+        elif path.suffix in (".html", ".js", ".json", ".txt"):
+            text = _flat(path.read_text("utf-8", errors="replace"))
+            checked_pages += 1
+        else:
+            continue
+        for phrase in ANSWER_KEY_PHRASES:
+            assert phrase not in text, f"answer key text {phrase!r} in {path}"
+    assert checked_pdfs >= 3 and checked_pages >= 10
+    participant_index = (site / "searchindex.js").read_text("utf-8")
+    assert ANSWER_KEY_STEM not in participant_index
+    # the same checks find the key where it belongs, so they can fail
+    facilitator_index = next(p for p in site.rglob("searchindex.js") if "facilitator" in p.parts)
+    assert ANSWER_KEY_STEM in facilitator_index.read_text("utf-8")
+    guide = _pdf_text(next(site.rglob("full-day-facilitator-guide.pdf")))
+    assert all(phrase in guide for phrase in ANSWER_KEY_PHRASES)
+    handout_page = _flat((site / "handouts/before-and-after-questions.html").read_text("utf-8"))
+    assert "All sex work is trafficking." in handout_page  # the questions themselves are there
