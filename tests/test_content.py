@@ -146,3 +146,20 @@ def test_answer_key_never_reaches_participant_outputs(real_build: tuple[Path, ob
     assert all(phrase in guide for phrase in ANSWER_KEY_PHRASES)
     handout_page = _flat((site / "handouts/before-and-after-questions.html").read_text("utf-8"))
     assert "All sex work is trafficking." in handout_page  # the questions themselves are there
+
+
+def test_every_track_has_the_days_kit(real_build: tuple[Path, object]) -> None:
+    from safe_harbor.config import load_curriculum_config
+
+    root, _ = real_build
+    site = root / "_build/site"
+    tracks = load_curriculum_config(root / "conf").tracks
+    assert tracks
+    for track in tracks:
+        workbook = _pdf_text(next(site.rglob(f"{track.id}-participant-workbook.pdf")))
+        guide = _pdf_text(next(site.rglob(f"{track.id}-facilitator-guide.pdf")))
+        for title in ("Before and after questions", "Evaluation form"):
+            assert title in workbook, (track.id, title)
+            assert title in guide, (track.id, title)
+        assert "Sign-in sheet" in guide, track.id
+        assert "closing circle" in guide.lower(), track.id
