@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--only", choices=("site", "pdf"), help="build only the sites or only the PDFs")
     build.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    from .certificates import add_parser as add_certificates
+
+    add_certificates(commands)
     return parser
 
 
@@ -44,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # logger makes basicConfig a no-op; our own output goes through print().
     logging.getLogger().addHandler(logging.NullHandler())
     args = _parser().parse_args(argv)
+    if args.command == "certificates":
+        from .certificates import run as certificates
+
+        return certificates(args)
     if args.command != "build":
         _parser().print_help()
         return 2
