@@ -18,9 +18,11 @@ from safe_harbor.certificates import (
     duplicates,
     file_names,
     format_hours,
+    plan,
     read_names,
     training_minutes,
 )
+from safe_harbor.cli import _parser as build_parser
 from safe_harbor.cli import main
 from safe_harbor.config import load_curriculum_config
 
@@ -241,3 +243,16 @@ def test_combined_pdf_for_three_hundred_people(tmp_path: Path) -> None:
         text = " ".join((reader.pages[number].extract_text() or "").split())
         assert f"Person{number:03d} Zed" in text and "Two days" in text
     assert [p.name for p in out.iterdir()] == [pdf.name]
+
+
+def test_discreet_certificates_leave_the_topic_off(tmp_path: Path) -> None:
+    root = copy_root("test-basic", tmp_path)
+    names = write(tmp_path / "names.csv", "Ann\n")
+    args = ["--track", "short", "--names", str(names), "--date", "2026-03-14"]
+    plain = plan(build_parser().parse_args(["certificates", str(root), *args]))
+    discreet = plan(build_parser().parse_args(["certificates", str(root), *args, "--discreet"]))
+    assert "A small curriculum for tests" in plain.jobs[0][0] and "Test Curriculum" in plain.jobs[0][0]
+    document = discreet.jobs[0][0]
+    assert "Test Curriculum" not in document and "A small curriculum for tests" not in document
+    assert "Training notes" in document and "Short track" in document and "Ann" in document
+    assert not (root / "_build").exists()  # planning writes nothing

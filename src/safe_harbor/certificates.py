@@ -275,7 +275,8 @@ class CertificateDetails:
 
 
 def _stylesheet(details: CertificateDetails) -> str:
-    from .pdf.documents import PAPER, STATIC
+    from . import STATIC
+    from .pdf.documents import PAPER
 
     fonts = (STATIC / "fonts").as_uri()
     faces = "".join(
@@ -327,8 +328,8 @@ def certificate_html(person: Person, details: CertificateDetails) -> str:
         f'<p class="training">{esc(str(_("completed the {title} training").format(title=details.site_title)))}</p>'
         + subtitle
         + f'<dl class="facts">{rows}</dl>'
-        f'<p class="footer">{esc(details.footer)}</p>'
-        "</section>"
+        + (f'<p class="footer">{esc(details.footer)}</p>' if details.footer else "")
+        + "</section>"
     )
 
 
@@ -374,6 +375,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--combined", action="store_true", help=str(_("one PDF with a page per person")))
     parser.add_argument(
+        "--discreet",
+        action="store_true",
+        help=str(_("print the neutral title of print.discreet_title instead of the curriculum's title")),
+    )
+    parser.add_argument(
         "-o", "--out", type=Path, help=str(_("output folder (default: ROOT/_build/certificates/TRACK)"))
     )
     parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help=str(_("worker processes")))
@@ -418,15 +424,19 @@ def plan(args: argparse.Namespace) -> Plan:
         raise _fail(Code.CONFIG_INVALID, _("output is a file, not a folder"), out)
     people = read_names(Path(args.names))  # the one read of the names file
     site = config.site
+    # A certificate is kept and shown to others: --discreet leaves the topic off it.
+    title = config.print.discreet_title if args.discreet else site.title
     details = CertificateDetails(
-        site_title=site.title,
-        site_subtitle=site.subtitle,
+        site_title=title,
+        site_subtitle="" if args.discreet else site.subtitle,
         track_title=track.title,
         hours=format_hours(minutes),
         date=day,
         facilitators=" ".join(args.facilitators.split()),
         language=site.language,
-        footer=" · ".join(p for p in (f"{site.title} {site.version}", site.license) if p.strip()),
+        footer=""
+        if args.discreet
+        else " · ".join(p for p in (f"{site.title} {site.version}", site.license) if p.strip()),
         paper=config.print.paper,
     )
     if args.combined:
@@ -448,7 +458,7 @@ def _load_config(root: Path) -> CurriculumConfig:
 
 def render(work: Plan, workers: int) -> list[str]:
     """Render every document in sandboxed workers; return problems (never names)."""
-    from .pdf.documents import STATIC
+    from . import STATIC
     from .pdf.render import init_worker, render_one
 
     work.out.mkdir(parents=True, exist_ok=True)
