@@ -12,6 +12,15 @@ import pytest
 from safe_harbor.pipeline import BuildOptions, BuildReport, build
 
 ROOTS = Path(__file__).parent / "roots"
+# Tests that build a curriculum end to end (sites and PDFs) are `slow`: `./dev test --fast`
+# skips them, CI runs them.  Everything else checks one part on a small input.
+END_TO_END_FIXTURES = frozenset({"basic_build", "make_build", "real_build"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if END_TO_END_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass

@@ -17,6 +17,8 @@ from pypdf import PdfReader
 
 from conftest import Built, replace_in
 
+pytestmark = pytest.mark.slow  # every test here builds a small curriculum end to end
+
 SECRETS = ("ZEBRA-FACILITATOR-SECRET", "SCRIPT-WORDS-ALPHA", "BETA-ANSWER-KEY-TEXT", "BETA-SHEET-ANSWERS")
 EXPECTED_PDFS = {
     "handouts/alpha-sheet.pdf",
@@ -226,7 +228,9 @@ def test_failing_render_keeps_previous_pdf(make_build: Callable[..., Built]) -> 
     good = target.read_bytes()
     handout = built.root / "handouts/alpha-sheet.md"
     handout.write_text(handout.read_text() + "\n![A remote picture](http://example.invalid/x.png)\n")
-    report = built.rebuild()
+    # check (SH702) stops the build before the PDFs; --keep-going shows the renderer refuses it too
+    assert any(d.code == "SH702" for d in built.rebuild().errors)
+    report = built.rebuild(keep_going=True)
     refused = [d for d in report.errors if d.code == "SH301"]
     assert refused, [d.format() for d in report.diagnostics]
     assert any(

@@ -1,4 +1,8 @@
-"""The real curriculum: it builds cleanly, and its handouts meet the plain-language bars."""
+"""The real curriculum builds cleanly and its handouts fit their pages.
+
+The content rules (required parts of a module, handout length and reading grade, terms to
+avoid) are checks with codes now (SH401-SH403, SH601), run by `safe-harbor check` and the
+build; tests/test_check.py runs them on the real curriculum."""
 
 from __future__ import annotations
 
@@ -9,22 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from safe_harbor.check.readability import measure, plain_text
 from safe_harbor.pipeline import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
 HANDOUTS = sorted((REPO / "handouts").glob("*.md"))
-MODULES = sorted((REPO / "modules").glob("*/index.md"))
-
-# Stigmatizing words from the language table (../shared/research/content-facts.md). They may
-# appear only where the text teaches about them: the words-matter handout, the module that
-# teaches language, and facilitator notes on what to do when someone uses them.
-AVOID = re.compile(
-    r"\b(prostitutes?|addicts?|junkies?|druggies?|drug abusers?|substance abusers?|"
-    r"dirty needles?|clean needles?|IDUs?|commercial sex workers?|AIDS-infected|high-risk groups?)\b",
-    re.I,
-)
-TEACHES_LANGUAGE = {"words-matter.md", "values-clarification.md", "sex-work-and-trafficking.md"}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +31,10 @@ def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 def test_real_curriculum_builds_without_problems(real_build: tuple[Path, object]) -> None:
     _, report = real_build
-    problems = [d.format() for d in report.diagnostics]  # type: ignore[attr-defined]
+    # SH223/SH224 (a handout or module not placed in a module or track yet) report work in
+    # progress; `safe-harbor check` lists them, and they do not make the build wrong
+    placing = {"SH223", "SH224"}
+    problems = [d.format() for d in report.diagnostics if d.code not in placing]  # type: ignore[attr-defined]
     assert problems == []
 
 
@@ -66,40 +61,6 @@ def test_discreet_participant_pdfs_do_not_name_the_topic(real_build: tuple[Path,
     for pdf in discreet:
         leaks = [text for text in outside_of(pdf) if TOPIC.search(text)]
         assert not leaks, (pdf.name, leaks)
-
-
-@pytest.mark.parametrize("handout", HANDOUTS, ids=lambda p: p.stem)
-def test_participant_handouts_read_at_grade_8_or_lower(handout: Path) -> None:
-    text = handout.read_text()
-    if "audience: facilitator" in text:
-        pytest.skip("facilitator handout")
-    participant = re.sub(r":::\{(answer-key|facilitator-note|script)\}.*?\n:::\n", "", text, flags=re.S)
-    result = measure(plain_text(participant))
-    assert result.words > 100
-    assert result.grade <= 8, f"{handout.name}: grade {result.grade:.1f}"
-
-
-@pytest.mark.parametrize("page", HANDOUTS + MODULES, ids=lambda p: str(p.relative_to(REPO)))
-def test_no_stigmatizing_terms_outside_teaching(page: Path) -> None:
-    text = page.read_text()
-    if page.name in TEACHES_LANGUAGE or "03-words-and-stigma" in str(page):
-        return
-    # facilitator notes may name a word in order to say how to respond to it
-    outside_notes = re.sub(r":::\{facilitator-note\}.*?\n:::\n", "", text, flags=re.S)
-    # a word in quotation marks is being quoted (a character in a scenario says it), not used
-    outside_notes = re.sub(r'"[^"\n]*"|“[^”\n]*”', "", outside_notes)
-    found = sorted({m.group(0) for m in AVOID.finditer(outside_notes)})
-    assert not found, f"{page.name}: {found}"
-
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.parent.name)
-def test_module_has_every_required_part(module: Path) -> None:
-    text = module.read_text()
-    activities = text.count("{activity}")
-    assert activities >= 3
-    for directive in ("{script}", "{facilitator-note}", "{debrief}"):
-        assert text.count(directive) >= activities, directive
-    assert "{key-points}" in text and "sources:" in text and "objectives:" in text
 
 
 # --- the training day's kit -----------------------------------------------------------------

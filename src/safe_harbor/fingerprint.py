@@ -75,7 +75,9 @@ class SphinxState:
         if not entry or entry.get("fingerprint") != fingerprint:
             return None
         return [
-            Diagnostic(d["code"], d["message"], d["path"], d["line"], Severity(d["severity"]))
+            Diagnostic(
+                d["code"], d["message"], d["path"], d["line"], Severity(d["severity"]), d.get("column")
+            )
             for d in entry["diagnostics"]  # type: ignore[attr-defined]
         ]
 

@@ -85,6 +85,7 @@ class Module:
     references: list[Reference] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     handout_lines: dict[str, int] = field(default_factory=dict)
+    duration_line: int = 0  # the front-matter line of ``duration:``, where SH201 points
 
     @property
     def activity_minutes(self) -> int:
@@ -124,6 +125,7 @@ class Module:
             sources=[r.display for r in references],
             references=references,
             handout_lines=handout_lines,
+            duration_line=data.line_of("duration"),
         )
 
 

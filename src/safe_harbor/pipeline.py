@@ -27,6 +27,7 @@ from typing import Any, Literal
 from .config import CurriculumConfig, load_curriculum_config
 from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphinx_warning
 from .fingerprint import SphinxState, inputs_fingerprint
+from .i18n import _
 from .pdf.render import RenderResult
 
 Stage = Literal["site", "pdf"]
@@ -46,6 +47,7 @@ class BuildOptions:
     crop_marks: bool | None = None
     discreet: bool | None = None  # None: from conf/curriculum.yaml (print.discreet)
     verbose: bool = False
+    keep_going: bool = False  # render PDFs even when the sources have errors
 
     @property
     def build_dir(self) -> Path:
@@ -136,6 +138,14 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
             return report
     report.notes.extend(recheck_notes(options, config, where["print"]))
+    if options.only != "site" and report.errors and not options.keep_going:
+        report.notes.append(
+            _(
+                "PDFs not rendered: the sources have {count} error(s); fix them (safe-harbor check "
+                "lists them in seconds) or build with --keep-going"
+            ).format(count=len(report.errors))
+        )
+        return report
     if options.only != "site":
         say(f"[{total}/{total}] PDFs")
         started = time.perf_counter()
@@ -232,6 +242,8 @@ def run_sphinx(
     doctrees: Path,
     report: BuildReport,
     overrides: dict[str, Any] | None = None,
+    *,
+    fresh: bool = False,
 ) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -240,8 +252,11 @@ def run_sphinx(
 
     nocolor()  # warnings are parsed, not shown as they come
 
+    from .check.thirdparty import KnownNames, known_names, refine
+
     warnings = io.StringIO()
     status = io.StringIO() if not options.verbose else None
+    names = KnownNames()
     confdir = options.root / "conf"
     try:
         with patch_docutils(confdir), docutils_namespace():
@@ -253,12 +268,13 @@ def run_sphinx(
                 buildername=builder,
                 status=status,
                 warning=warnings,
-                freshenv=False,
+                freshenv=fresh,
                 parallel=options.workers,
                 keep_going=True,
                 confoverrides=overrides or {},
             )
             app.build()
+            names = known_names()
     except SphinxError as exc:
         report.add(Diagnostic.of(Code.SPHINX_ERROR, f"{exc} (build stopped)", options.root / "conf"))
     except Exception as exc:  # an extension bug must still give one line, not a traceback
@@ -270,6 +286,8 @@ def run_sphinx(
         report.read_counts[builder] = int(updates["added"]) + int(updates["changed"]) if updates else 0
     for record in split_warning_records(warnings.getvalue()):
         diagnostic = parse_sphinx_warning(record)
+        if diagnostic is not None:
+            diagnostic = refine(diagnostic, names)
         if diagnostic is not None:
             report.add(diagnostic)
 

@@ -17,6 +17,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from ..builders import navigation
     from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
+    from .checks import register as register_checks
     from .claims import ClaimRole
     from .config_bridge import register_config_values
     from .directives import HandoutRole, all_directives
@@ -26,6 +27,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from .writing import on_doctree_resolved
 
     register_config_values(app)
+    register_checks(app)
     app.add_config_value("safe_harbor_glossary_doc", "docs/glossary", "env", str)
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
     # Set by `safe-harbor build`: the facilitator builder also writes the print fragments there.
@@ -78,6 +80,12 @@ def _read_code_version() -> int:
         "sphinx_ext/tables.py",
         "sphinx_ext/claims.py",
         "register.py",
+        # the checks report while reading: a changed check must see every page again
+        "sphinx_ext/checks.py",
+        "check/markdown.py",
+        "check/language.py",
+        "check/rules.py",
+        "check/readability.py",
     ):
         digest = zlib.crc32((package / name).read_bytes(), digest)
     return digest

@@ -77,7 +77,7 @@ class ModulePageTransform(SphinxTransform):
                     Code.DURATION_MISMATCH,
                     f"module duration is {module.duration} min but its activities add up to "
                     f"{module.activity_minutes} min",
-                    (docname, 2),
+                    (docname, module.duration_line or 2),
                 )
             # after the title and any content notes: a content warning comes before content
             position = 1
