@@ -291,3 +291,14 @@ def test_a_moved_checkout_renders_nothing_again(tmp_path: Path, monkeypatch: pyt
     again = build(BuildOptions(root=moved, out=moved / "_build", jobs=2, only="pdf"))
     assert not again.errors, [d.format() for d in again.errors]
     assert again.pdfs and not any(r.rendered for r in again.pdfs)
+
+
+def test_renderer_warnings_point_at_the_handout_source(make_build: Callable[..., Built]) -> None:
+    """SH306 names the handout's .md file (issue 13: it used to say handouts/alpha-sheet)."""
+    built = make_build(only="site")
+    handout = built.root / "handouts/alpha-sheet.md"
+    handout.write_text(handout.read_text() + '\n<span style="color: not-a-colour">Odd colour.</span>\n')
+    report = built.rebuild()
+    renderer = [d for d in report.warnings if d.code == "SH306" and "alpha-sheet" in d.message]
+    assert renderer, [d.format() for d in report.diagnostics]
+    assert {Path(d.path).name for d in renderer} == {"alpha-sheet.md"}

@@ -243,8 +243,11 @@ def render_jobs(
                             RenderResult(
                                 job.output,
                                 False,
+                                # at the page's source file when the PDF has one source (issue 13)
                                 diagnostic=Diagnostic.of(
-                                    Code.RENDER_WARNING, f"{job.output}: {line}", job.label
+                                    Code.RENDER_WARNING,
+                                    f"{job.output}: {line}",
+                                    source_path(job.sources[0]) if len(job.sources) == 1 else job.output,
                                 ),
                             )
                         )
