@@ -183,3 +183,21 @@ def test_participant_handouts_mark_claims_too(make_build: Callable[..., Built]) 
     manifest = json.loads((built.out / "print/manifest.json").read_text())
     (sheet,) = [h for h in manifest["handouts"] if h["id"] == "alpha-sheet"]
     assert [c["text"] for c in sheet["claims"]] == ["Handout fact"]
+
+
+def test_check_lists_claims_due_for_a_recheck(tmp_path: Path) -> None:
+    """``safe-harbor check`` lists each claim older than the limit at its line (SH211), and only those."""
+    from safe_harbor.check.command import run_check
+
+    root = claimed_root(
+        tmp_path,
+        "{claim}`Old fact <law-2018; 2024-01-10>` and {claim}`fresh fact <law-2018; 2026-01-10>`",
+    )
+    replace_in(
+        root / "conf/curriculum.yaml", "paper: letter", "paper: letter\nfacts:\n  recheck_after_months: 12"
+    )
+    result = run_check(root)
+    due = [d for d in result.diagnostics if d.code == Code.RECHECK_DUE.code]
+    assert [(Path(d.path).name, d.line) for d in due] == [("index.md", 40)]
+    assert "'Old fact' was last checked 2024-01-10 (over 12 months ago)" in due[0].message
+    assert not [d for d in result.errors if d.code == Code.CLAIM_INVALID.code]

@@ -102,7 +102,15 @@ def run_check(root: Path, paths: Iterable[Path] = (), *, fix: bool = False, jobs
     report.diagnostics.extend(config.warnings)
     with tempfile.TemporaryDirectory(prefix="safe-harbor-check-") as scratch:
         options = BuildOptions(root=root, out=Path(scratch), jobs=jobs)
-        run_sphinx(options, "dummy", Path(scratch) / "out", Path(scratch) / "doctrees", report, fresh=True)
+        run_sphinx(
+            options,
+            "dummy",
+            Path(scratch) / "out",
+            Path(scratch) / "doctrees",
+            report,
+            {"safe_harbor_list_recheck": True},
+            fresh=True,
+        )
     wanted = [p.resolve() for p in paths]
     for diagnostic in report.diagnostics:
         if wanted and not _under(diagnostic.path, wanted):

@@ -18,7 +18,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
     from .checks import register as register_checks
-    from .claims import ClaimRole
+    from .claims import ClaimRole, list_recheck_due
     from .config_bridge import register_config_values
     from .directives import HandoutRole, all_directives
     from .domain import CurriculumDomain
@@ -32,6 +32,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
     # Set by `safe-harbor build`: the facilitator builder also writes the print fragments there.
     app.add_config_value("safe_harbor_print_dir", "", "", str)
+    # Set by `safe-harbor check`: list claims due for a re-check (SH211) as warnings.
+    app.add_config_value("safe_harbor_list_recheck", False, "", bool)
     app.add_domain(CurriculumDomain)
     for node_class in (sh.facilitator_only, sh.curriculum_block, sh.activity):
         app.add_node(node_class, **{fmt: sh.CONTAINER_VISITORS for fmt in sh.FORMATS})  # type: ignore[arg-type]
@@ -48,6 +50,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", read_front_matter)
     app.connect("env-get-updated", _pages_to_rewrite)
     app.connect("env-check-consistency", check_consistency)
+    app.connect("env-check-consistency", list_recheck_due)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("builder-inited", add_site_assets)
     app.connect("html-page-context", add_view_switch)

@@ -8,11 +8,16 @@ See :mod:`safe_harbor.register` for the data and the rules.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxRole
 
 from ..diagnostics import Code
-from ..register import parse_claim
+from ..register import parse_claim, recheck_due
+from .config_bridge import curriculum_config
 from .directives import warn
 from .domain import get_domain
 
@@ -34,3 +39,20 @@ class ClaimRole(SphinxRole):
             claim.text, claim.line, claim.docname = node.astext(), self.lineno, docname
             domain.claims.setdefault(docname, []).append(claim)
         return [node], messages
+
+
+def list_recheck_due(app: Sphinx, env: BuildEnvironment) -> None:
+    """``safe-harbor check`` (config ``safe_harbor_list_recheck``): every claim last checked
+    longer ago than ``facts.recheck_after_months``, at its line, as ``SH211``."""
+    if not app.config.safe_harbor_list_recheck:
+        return
+    config = curriculum_config(env)
+    months = config.facts.recheck_after_months
+    claims = [claim for page in get_domain(env).claims.values() for claim in page]
+    for claim in recheck_due(claims, dt.date.fromisoformat(config.build_date), months):
+        warn(
+            Code.RECHECK_DUE,
+            f"re-check due: {claim.text!r} was last checked {claim.as_of} (over {months} months ago); "
+            "check it against its sources and update the date",
+            (claim.docname, claim.line),
+        )
