@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,18 @@ class Code(enum.Enum):
         Severity.ERROR,
         N_("file cannot be read"),
         N_("Run the command from the curriculum folder, or fix the file's permissions or encoding (UTF-8)."),
+    )
+    OUTSIDE_PROJECT = (
+        "SH106",
+        Severity.ERROR,
+        N_("file outside the project or not a regular file"),
+        N_("Copy the file into the project (a link that points outside does not count) and refer to the copy."),
+    )
+    BUILD_FOLDER_BUSY = (
+        "SH107",
+        Severity.ERROR,
+        N_("another build is writing to the output folder"),
+        N_("Wait for the other build to finish, or build into another folder with -o."),
     )
     # Curriculum structure (SH2xx)
     DURATION_MISMATCH = (
@@ -342,8 +355,11 @@ class Diagnostic:
     def relative_path(self, root: Path | None = None) -> str:
         path = self.path
         if root is not None and path:
-            with contextlib.suppress(ValueError):
-                path = str(Path(path).resolve().relative_to(root.resolve()))
+            # the path as written first: a page that is a link elsewhere is named by its link
+            for candidate in (Path(os.path.abspath(path)), Path(path).resolve()):
+                with contextlib.suppress(ValueError):
+                    path = str(candidate.relative_to(root.resolve()))
+                    break
         return path
 
     def format(self, root: Path | None = None) -> str:

@@ -24,12 +24,12 @@ from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 from sphinx.util.docutils import new_document
-from sphinx.util.osutil import copyfile
 
 from ..atomic import write_text_atomic
 from ..sphinx_ext import nodes as sh
 from ..sphinx_ext.aggregates import fill_aggregate
 from ..sphinx_ext.config_bridge import curriculum_config
+from ..sphinx_ext.confine import checked_copyfile
 from ..sphinx_ext.domain import get_domain
 from ..sphinx_ext.writing import resolve_handout, strip_facilitator_content
 
@@ -111,7 +111,7 @@ class FragmentWriter:
         (self.outdir / "_images").mkdir(parents=True, exist_ok=True)
         for src, dest in images.items():
             try:
-                copyfile(self.builder.srcdir / src, self.outdir / "_images" / dest, force=True)
+                checked_copyfile(self.builder.srcdir / src, self.outdir / "_images" / dest, force=True)
             except Exception as err:
                 logger.warning("cannot copy image file '%s': %s", self.builder.srcdir / src, err)
 

@@ -17,6 +17,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from ..builders import navigation
     from ..builders.facilitator import FacilitatorHTMLBuilder, ParticipantHTMLBuilder
     from ..builders.printhtml import PrintFragmentsBuilder
+    from . import confine
     from .checks import register as register_checks
     from .claims import ClaimRole, list_recheck_due
     from .config_bridge import register_config_values
@@ -28,6 +29,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
 
     register_config_values(app)
     register_checks(app)
+    confine.install(app)
     app.add_config_value("safe_harbor_glossary_doc", "docs/glossary", "env", str)
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
     # Set by `safe-harbor build`: the facilitator builder also writes the print fragments there.

@@ -1,0 +1,120 @@
+"""Hostile input and faults: files from outside the project, facilitator-only content, damaged
+input, interrupted and concurrent builds.  Each case fails without its fix."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_root
+from safe_harbor.diagnostics import Diagnostic
+from safe_harbor.pipeline import BuildOptions, BuildReport, build
+
+OUTSIDE_SECRET = "OUTSIDE-SECRET-7f3a"
+
+
+def codes_at(report: BuildReport, code: str) -> list[Diagnostic]:
+    return [d for d in report.diagnostics if d.code == code]
+
+
+def where(diagnostic: Diagnostic, root: Path) -> str:
+    return diagnostic.format(root).split(": ", 1)[0]
+
+
+def files_containing(folder: Path, needle: bytes) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and needle in p.read_bytes()]
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the project holding a file nobody may publish."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text(f"{OUTSIDE_SECRET}\n")
+    (folder / "secret.md").write_text(f"# Outside page\n\n{OUTSIDE_SECRET}\n")
+    return folder
+
+
+def hostile_root(tmp_path: Path, outside: Path) -> Path:
+    root = copy_root("test-basic", tmp_path)
+    up = "../" * (len(root.parts) + 2)
+    secret = f"{up}{str(outside / 'secret.txt').lstrip('/')}"
+    img = root / "handouts" / "img"
+    img.mkdir()
+    (img / "shadow.png").symlink_to(outside / "secret.txt")
+    (img / "zero.png").symlink_to("/dev/zero")
+    os.mkfifo(img / "fifo.png")
+    (img / "inside.txt").write_text("inside the project\n")
+    (img / "link-inside.txt").symlink_to(img / "inside.txt")
+    (root / "docs" / "outside.md").symlink_to(outside / "secret.md")
+    with (root / "handouts" / "alpha-sheet.md").open("a") as page:
+        page.write(
+            "\n![a secret](img/shadow.png)  <!-- refused -->\n"
+            "\n![endless](img/zero.png)  <!-- refused -->\n"
+            "\n![a pipe](img/fifo.png)  <!-- refused -->\n"
+            f"\n```{{include}} {secret}\n```\n"
+            f"\n```{{literalinclude}} {secret}\n```\n"
+            f"\n{{download}}`the secret <{secret}>`  <!-- refused -->\n"
+            f"\n```{{raw}} html\n:file: {outside / 'secret.txt'}\n```\n"
+            f"\n```{{csv-table}} Secret\n:file: {secret}\n```\n"
+            "\n```{literalinclude} img/link-inside.txt\n```\n"  # a link inside the project is fine
+        )
+    return root
+
+
+def test_files_from_outside_the_project_are_refused_at_their_line(tmp_path: Path, outside: Path) -> None:
+    root = hostile_root(tmp_path, outside)
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    lines = (root / "handouts" / "alpha-sheet.md").read_text().splitlines()
+    expected = [
+        number
+        for number, text in enumerate(lines, start=1)
+        if "refused" in text or (text.startswith("```{") and "link-inside" not in text)
+    ]
+    assert len(expected) == 8
+    refused = {where(d, root) for d in codes_at(report, "SH106")}
+    assert refused == {"docs/outside.md:1", *(f"handouts/alpha-sheet.md:{n}" for n in expected)}, [
+        d.format(root) for d in report.diagnostics
+    ]
+    assert all(d.severity.value == "error" for d in codes_at(report, "SH106"))
+    assert not files_containing(out, OUTSIDE_SECRET.encode())
+    assert not (out / "site" / "_images").exists() and not (out / "site" / "_downloads").exists()
+    assert not (out / "site" / "docs" / "outside.html").exists()
+    page = (out / "site" / "handouts" / "alpha-sheet.html").read_text()
+    assert "inside the project" in re.sub(r"<[^>]+>", "", page)
+
+
+@pytest.mark.slow
+def test_files_from_outside_never_reach_print_or_pdfs(tmp_path: Path, outside: Path) -> None:
+    from test_build import pdf_text
+
+    root = hostile_root(tmp_path, outside)
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2))
+    assert codes_at(report, "SH106")
+    assert not files_containing(out, OUTSIDE_SECRET.encode())
+    for pdf in out.rglob("*.pdf"):
+        assert OUTSIDE_SECRET not in pdf_text(pdf), pdf
+
+
+def test_static_files_are_checked_and_copied_whole(tmp_path: Path, outside: Path) -> None:
+    root = copy_root("test-basic", tmp_path)
+    static = root / "conf" / "_static"
+    static.mkdir()
+    (static / "ok.css").write_text("body { color: black }\n")
+    (static / "leak.css").symlink_to(outside / "secret.txt")
+    (static / "zero.css").symlink_to("/dev/zero")
+    with (root / "conf" / "conf.py").open("a") as conf:
+        conf.write('html_static_path = ["_static"]\n')
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    refused = sorted(where(d, root) for d in codes_at(report, "SH106"))
+    assert refused == ["conf/_static/leak.css", "conf/_static/zero.css"]
+    assert (out / "site" / "_static" / "ok.css").read_text() == "body { color: black }\n"
+    assert not (out / "site" / "_static" / "leak.css").exists()
+    assert not files_containing(out, OUTSIDE_SECRET.encode())
+    assert not list(out.rglob(".*.tmp-*"))
