@@ -118,3 +118,122 @@ def test_static_files_are_checked_and_copied_whole(tmp_path: Path, outside: Path
     assert not (out / "site" / "_static" / "leak.css").exists()
     assert not files_containing(out, OUTSIDE_SECRET.encode())
     assert not list(out.rglob(".*.tmp-*"))
+
+
+# --- facilitator-only content -------------------------------------------------------------------
+
+FACILITATOR_SECRETS = (
+    "FOOTNOTE-SECRET",
+    "INDEXSECRETWORD",
+    "labelsecret",
+    "GLOSSSECRET",
+    "DOWNLOAD-SECRET",
+    "GAMMA-KEY-SECRET",
+    "GAMMA-HEADING-SECRET",
+)
+SCOPED_NOTE = """
+::::{facilitator-note}
+Watch the time.[^fsecret] {index}`INDEXSECRETWORD`
+
+(labelsecret)=
+A labelled paragraph.
+
+:::{glossary}
+GLOSSSECRET
+   A term only facilitators see.
+:::
+
+Print {download}`the key <key.txt>` first.
+::::
+
+[^fsecret]: FOOTNOTE-SECRET: a footnote only the note refers to.
+"""
+GAMMA = """---
+title: Gamma answer key
+audience: facilitator
+summary: Answers for the facilitator.
+---
+
+## GAMMA-HEADING-SECRET
+
+GAMMA-KEY-SECRET: the answers.
+"""
+
+
+def facilitator_scoped_root(tmp_path: Path) -> Path:
+    from conftest import replace_in
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules" / "02-beta" / "index.md"
+    (module.parent / "key.txt").write_text("DOWNLOAD-SECRET\n")
+    with module.open("a") as page:
+        page.write(SCOPED_NOTE)
+    replace_in(
+        module, "handouts: [beta-sheet, alpha-sheet]", "handouts: [beta-sheet, alpha-sheet, gamma-key]"
+    )
+    replace_in(module, "2. Discuss.", "2. Discuss. The facilitator keeps {handout}`gamma-key`.")
+    (root / "handouts" / "gamma-key.md").write_text(GAMMA)
+    return root
+
+
+def participant_bytes(site: Path) -> dict[Path, bytes]:
+    """Every participant file's bytes; objects.inv decompressed."""
+    import zlib
+
+    found = {}
+    for path in site.rglob("*"):
+        if path.is_file() and path.relative_to(site).parts[0] not in ("facilitator", "downloads"):
+            data = path.read_bytes()
+            if path.name == "objects.inv":
+                data = zlib.decompress(data.split(b"\n", 4)[4])
+            found[path] = data
+    return found
+
+
+def test_facilitator_only_content_defines_nothing_for_participants(tmp_path: Path) -> None:
+    root = facilitator_scoped_root(tmp_path)
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    assert not report.errors, [d.format(root) for d in report.errors]
+    site = out / "site"
+    for path, data in participant_bytes(site).items():
+        for secret in FACILITATOR_SECRETS:
+            assert secret.encode() not in data, f"{secret} leaked into {path}"
+    assert not (site / "_downloads").exists()
+    page = (site / "modules/02-beta/index.html").read_text()
+    module = page[page.index("<article") : page.index("</article>")]  # the navigation names every page
+    assert "Gamma answer key (for facilitators)" in re.sub(r"<[^>]+>", "", module)
+    assert "gamma-key.html" not in module and "gamma-key.pdf" not in module
+    indexes = (site / "docs/indexes.html").read_text()
+    assert "gamma-key" not in indexes[indexes.index("<article") : indexes.index("</article>")]
+    # the facilitator view keeps all of it
+    facilitator = (site / "facilitator/modules/02-beta/index.html").read_text()
+    assert "FOOTNOTE-SECRET" in facilitator and "Watch the time" in facilitator
+    assert "../../../downloads/guides/handouts/gamma-key.pdf" in facilitator
+    assert "GAMMA-KEY-SECRET" in (site / "facilitator/handouts/gamma-key.html").read_text()
+    warned = sorted(d.message.split(" inside")[0] for d in codes_at(report, "SH209"))
+    assert warned == [
+        "a download",
+        "an index entry",
+        "the glossary term 'GLOSSSECRET'",
+        "the label 'labelsecret'",
+    ]
+    assert all(where(d, root).startswith("modules/02-beta/index.md:") for d in codes_at(report, "SH209"))
+
+
+@pytest.mark.slow
+def test_facilitator_handouts_stay_out_of_participant_downloads(tmp_path: Path) -> None:
+    from test_build import pdf_text
+
+    root = facilitator_scoped_root(tmp_path)
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2))
+    assert not report.errors, [d.format(root) for d in report.errors]
+    downloads = out / "site" / "downloads"
+    handouts = {p.relative_to(downloads).as_posix() for p in (downloads / "handouts").rglob("*.pdf")}
+    assert not any("gamma" in name for name in handouts), handouts
+    key = downloads / "guides" / "handouts" / "gamma-key.pdf"
+    assert "GAMMA-KEY-SECRET" in pdf_text(key)
+    for workbook in (downloads / "workbooks").glob("*.pdf"):
+        assert "GAMMA" not in pdf_text(workbook)
+    assert "GAMMA-KEY-SECRET" in pdf_text(downloads / "guides" / "short-facilitator-guide.pdf")

@@ -127,6 +127,15 @@ class Code(enum.Enum):
         N_("directive used in the wrong place"),
         N_("Move the block to a page where it means something (activities belong in modules)."),
     )
+    FACILITATOR_SCOPE = (
+        "SH209",
+        Severity.WARNING,
+        N_("site-wide entry inside facilitator-only content"),
+        N_(
+            "Move the index entry, glossary term, label or download out of the facilitator-only block, "
+            "or drop it: it would reach the participant site."
+        ),
+    )
     CLAIM_INVALID = (
         "SH210",
         Severity.ERROR,

@@ -141,6 +141,10 @@ class Handout:
     references: list[Reference] = field(default_factory=list)
     max_pages: int = 2  # printed pages (regular print) the handout must fit on
 
+    @property
+    def pdf_path(self) -> str:
+        return handout_pdf_path(self.id, self.audience)
+
     @classmethod
     def from_front_matter(cls, handout_id: str, data: LinedDict, source: Source) -> Handout:
         check_keys(data, HANDOUT_KEYS, source, " in handout front matter")
@@ -170,6 +174,17 @@ class Handout:
             references=references,
             max_pages=get_int(data, "max_pages", source, default=2, minimum=1),
         )
+
+
+def handout_pdf_path(handout_id: str, audience: str, *, large: bool = False) -> str:
+    """Where a handout's PDF goes, relative to the downloads folder.
+
+    Facilitator handouts (answer keys, scripts) go with the facilitator guides, never among the
+    participant handouts, and have no large-print edition.
+    """
+    if audience == "facilitator":
+        return f"guides/handouts/{handout_id}.pdf"
+    return f"handouts/large-print/{handout_id}.pdf" if large else f"handouts/{handout_id}.pdf"
 
 
 # --- tracks and agendas ----------------------------------------------------------------------

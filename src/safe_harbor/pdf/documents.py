@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import STATIC
 from ..config import PrintSettings
-from ..model import slugify
+from ..model import handout_pdf_path, slugify
 from ..register import Claim
 
 PAPER = {"letter": "letter", "a4": "A4"}
@@ -168,7 +168,7 @@ def handout_job(
         header = f"{face.title} · {used_in[0]}" if used_in else face.title
         title = footer_title = handout["title"]
         description = handout.get("summary", "")
-        output = f"{'handouts/large-print' if large else 'handouts'}/{handout['id']}.pdf"
+        output = handout_pdf_path(handout["id"], handout["audience"], large=large)
     document = (
         _head(ps, face, title, description, css)
         + f'<body class="{doc_class}">'
@@ -385,7 +385,12 @@ def plan_jobs(print_dir: Path, options: PrintOptions) -> list[PrintJob]:
     ps = PrintSet(print_dir)
     jobs = [handout_job(ps, h, options, large=False) for h in ps.manifest["handouts"]]
     if options.large_print:
-        jobs += [handout_job(ps, h, options, large=True) for h in ps.manifest["handouts"]]
+        # large print is for participants; facilitator handouts are in the guides too
+        jobs += [
+            handout_job(ps, h, options, large=True)
+            for h in ps.manifest["handouts"]
+            if h["audience"] != "facilitator"
+        ]
     for track in _tracks(ps):
         jobs.append(guide_job(ps, track, options))
         jobs.append(workbook_job(ps, track, options))

@@ -23,8 +23,14 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from .config_bridge import register_config_values
     from .directives import HandoutRole, all_directives
     from .domain import CurriculumDomain
-    from .reading import ModulePageTransform, read_front_matter
-    from .site import add_site_assets, add_view_switch, check_consistency
+    from .reading import FacilitatorScopeTransform, ModulePageTransform, read_front_matter
+    from .site import (
+        add_site_assets,
+        add_view_switch,
+        check_consistency,
+        withhold_headings,
+        withhold_page_toc,
+    )
     from .writing import on_doctree_resolved
 
     register_config_values(app)
@@ -45,6 +51,7 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.add_role("handout", HandoutRole())
     app.add_role("claim", ClaimRole())
     app.add_transform(ModulePageTransform)
+    app.add_transform(FacilitatorScopeTransform)
     app.add_builder(ParticipantHTMLBuilder, override=True)
     app.add_builder(FacilitatorHTMLBuilder)
     app.add_builder(PrintFragmentsBuilder)
@@ -56,6 +63,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("builder-inited", add_site_assets)
     app.connect("html-page-context", add_view_switch)
+    app.connect("html-page-context", withhold_page_toc, priority=400)
+    app.connect("write-started", withhold_headings)
     # Furo's handler runs at the default priority (500): ours bracket it.
     app.connect("html-page-context", navigation.before_theme, priority=400)
     app.connect("html-page-context", navigation.after_theme, priority=600)

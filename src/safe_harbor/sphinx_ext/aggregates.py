@@ -185,19 +185,20 @@ def key_points_index(ctx: AggregateContext) -> list[nodes.Node]:
 
 
 def handout_index(ctx: AggregateContext) -> list[nodes.Node]:
-    from .writing import pdf_uri
+    from .writing import handout_pdf_uri
 
     rows: list[list[nodes.Node | str]] = []
     for handout in ctx.domain.handouts().values():
+        pdf_address = handout_pdf_uri(ctx.app.builder, ctx.docname, handout)
+        if pdf_address is None:
+            continue  # a facilitator handout: listed in the facilitator view only
         used = [ctx.module_link(m, m) for m in ctx.domain.modules_using(handout.id)]
         used_cell = nodes.paragraph()
         for index, link in enumerate(used):
             if index:
                 used_cell += nodes.Text(", ")
             used_cell += link
-        pdf = nodes.reference(
-            "", "PDF", refuri=pdf_uri(ctx.app.builder, ctx.docname, f"handouts/{handout.id}.pdf")
-        )
+        pdf = nodes.reference("", "PDF", refuri=pdf_address)
         rows.append(
             [ctx.link(ctx.domain.handout_doc(handout.id), handout.title), handout.audience, used_cell, pdf]
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
@@ -211,3 +212,50 @@ def sources_section(sources: list[str], docname: str) -> nodes.section:
         listing += item
     section += listing
     return section
+
+
+class FacilitatorScopeTransform(SphinxTransform):
+    """Facilitator-only content defines nothing site-wide.
+
+    Index entries, glossary terms and labels are collected into the environment that both sites
+    share (and from there into ``genindex.html`` and ``objects.inv``), and a download's file is
+    copied into every site.  Inside facilitator-only content they are taken out before Sphinx's
+    domains and collectors see the page (priority 850 and ``doctree-read``), with a warning.
+    """
+
+    default_priority = 840
+
+    def apply(self, **kwargs: Any) -> None:
+        docname = self.env.docname
+        std = self.env.domains.standard_domain
+        for block in list(self.document.findall(sh.facilitator_only)):
+            for index in list(block.findall(addnodes.index)):
+                if index.parent is not None and not isinstance(index.parent, nodes.term):
+                    self.drop(index, "an index entry", "it is left out of the index")
+                    index.parent.remove(index)
+            for term in list(block.findall(nodes.term)):
+                ids = set(term["ids"])
+                for key, (doc, label_id) in list(std.objects.items()):
+                    if key[0] == "term" and doc == docname and label_id in ids:
+                        del std.objects[key]
+                for name, (doc, label_id) in list(std._terms.items()):
+                    if doc == docname and label_id in ids:
+                        del std._terms[name]
+                for index in list(term.findall(addnodes.index)):
+                    index.parent.remove(index)
+                self.drop(term, f"the glossary term {term.astext()!r}", "it is left out of the glossary")
+            for element in block.findall(nodes.Element):
+                for name in element.get("names", []):
+                    if self.document.nametypes.get(name):
+                        self.document.nametypes[name] = False  # not collected as a label
+                        self.drop(element, f"the label {name!r}", "it cannot be linked to")
+            for ref in list(block.findall(addnodes.download_reference)):
+                self.drop(ref, "a download", "its file is not published; use a facilitator handout")
+                ref.replace_self(nodes.inline("", ref.astext()))
+
+    def drop(self, node: nodes.Node, what: str, effect: str) -> None:
+        warn(
+            Code.FACILITATOR_SCOPE,
+            f"{what} inside facilitator-only content would be published on the participant site; {effect}",
+            (self.env.docname, _line_of(node)),
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
@@ -51,6 +52,41 @@ def add_view_switch(
         f'<a href="{href}">Switch to the {other}</a></p></nav>'
     )
     context["body"] = switch + context.get("body", "")
+
+
+def withhold_headings(app: Sphinx, builder: Any) -> None:
+    """The participant site's navigation shows a facilitator handout's title, not its headings.
+
+    Runs when writing starts, after Sphinx saved the environment the facilitator view loads, so
+    only this builder's copy of the table of contents changes.
+    """
+    from .writing import is_facilitator_builder, is_facilitator_handout
+
+    if is_facilitator_builder(builder):
+        return
+    env = app.env
+    for docname in list(env.tocs):
+        if is_facilitator_handout(app, docname):
+            toc = env.tocs[docname].deepcopy()
+            for item in list(toc.findall(nodes.list_item)):
+                for sub in [c for c in item.children if isinstance(c, nodes.bullet_list)]:
+                    item.remove(sub)
+            env.tocs[docname] = toc
+
+
+def withhold_page_toc(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """A facilitator handout's page on the participant site lists none of its headings."""
+    from .writing import is_facilitator_builder, is_facilitator_handout
+
+    if (
+        doctree is not None
+        and not is_facilitator_builder(app.builder)
+        and is_facilitator_handout(app, pagename)
+    ):
+        context["toc"] = ""
+        context["display_toc"] = False
 
 
 def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:

@@ -13,14 +13,18 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders import Builder
+from sphinx.locale import get_translation
 from sphinx.util.osutil import relative_uri
 
 from ..diagnostics import Code
+from ..model import Handout
 from ..yamlsource import did_you_mean
 from . import nodes as sh
 from .aggregates import fill_aggregate
 from .directives import warn
 from .domain import get_domain
+
+_ = get_translation("safe_harbor")
 
 # Builders whose output is for facilitators.  The print builder keeps everything and writes the
 # participant variant itself (it needs both from one doctree).
@@ -32,8 +36,40 @@ def is_facilitator_builder(builder: Builder) -> bool:
 
 
 def strip_facilitator_content(doctree: nodes.Node) -> None:
+    """Remove facilitator-only subtrees, and footnotes only they refer to.
+
+    MyST puts footnote bodies at the end of the page, outside the note that refers to them.
+    """
+    dropped: set[str] = set()
     for node in list(doctree.findall(sh.facilitator_only)):
-        node.parent.remove(node)
+        dropped.update(ref.get("refid", "") for ref in node.findall(nodes.footnote_reference))
+        if node.parent is not None:
+            node.parent.remove(node)
+    if dropped:
+        kept = {ref.get("refid", "") for ref in doctree.findall(nodes.footnote_reference)}
+        for footnote in list(doctree.findall(nodes.footnote)):
+            ids = set(footnote["ids"])
+            if ids & dropped and not ids & kept:
+                footnote.parent.remove(footnote)
+
+
+def is_facilitator_handout(app: Sphinx, docname: str) -> bool:
+    handout = get_domain(app.env).handouts_by_doc.get(docname)
+    return handout is not None and handout.audience == "facilitator"
+
+
+def withhold_page(doctree: nodes.document) -> None:
+    """A facilitator handout's page on the participant site: its title and a pointer only."""
+    top = next(iter(doctree.findall(nodes.section)), None)
+    for child in list(doctree.children):
+        if child is not top:
+            doctree.remove(child)
+    if top is None:
+        return
+    for child in list(top.children[1:] if isinstance(top[0], nodes.title) else top.children):
+        top.remove(child)
+    text = _("This handout is for facilitators: it is in the facilitator view and the facilitator guide.")
+    top += nodes.paragraph(text, text, classes=["sh-withheld"])
 
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -41,6 +77,8 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
     facilitator = is_facilitator_builder(builder)
     if not facilitator:
         strip_facilitator_content(doctree)
+        if is_facilitator_handout(app, docname):
+            withhold_page(doctree)
     for placeholder in list(doctree.findall(sh.aggregate)):
         fill_aggregate(app, placeholder, docname, facilitator=facilitator)
     for ref in list(doctree.findall(sh.handout_ref)):
@@ -54,6 +92,13 @@ def pdf_uri(builder: Builder, fromdoc: str, path: str) -> str:
         to_root += "../"
     downloads = builder.config.safe_harbor_downloads_dir
     return f"{to_root}{downloads}/{path}"
+
+
+def handout_pdf_uri(builder: Builder, fromdoc: str, handout: Handout) -> str | None:
+    """The handout's PDF as seen from ``fromdoc``; ``None`` where it is not published."""
+    if handout.audience == "facilitator" and not is_facilitator_builder(builder):
+        return None
+    return pdf_uri(builder, fromdoc, handout.pdf_path)
 
 
 def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node:
@@ -71,6 +116,12 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
         return nodes.inline(handout_id, handout_id, classes=["sh-handout-missing"])
     builder = app.builder
     wrapper = nodes.inline(classes=["sh-handout-ref"])
+    pdf = handout_pdf_uri(builder, fromdoc, handout)
+    if pdf is None:  # a facilitator handout, named on the participant site: no page, no PDF
+        wrapper += nodes.inline(handout.title, handout.title)
+        note = _(" (for facilitators)")
+        wrapper += nodes.Text(note)
+        return wrapper
     try:
         page_uri = relative_uri(builder.get_target_uri(fromdoc), builder.get_target_uri(target))
     except Exception:  # builders without pages (e.g. a linkcheck) still need text
@@ -80,7 +131,6 @@ def resolve_handout(app: Sphinx, ref: nodes.Element, fromdoc: str) -> nodes.Node
         wrapper += nodes.reference("", "", title, refuri=page_uri, internal=True)
     else:
         wrapper += title
-    pdf = pdf_uri(builder, fromdoc, f"handouts/{handout.id}.pdf")
     label = f"PDF: {handout.title}"
     wrapper += nodes.Text(" (")
     wrapper += nodes.reference("", "PDF", refuri=pdf, classes=["sh-pdf-link"], reftitle=label)
