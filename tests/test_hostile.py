@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,369 @@ def test_facilitator_handouts_stay_out_of_participant_downloads(tmp_path: Path) 
     for workbook in (downloads / "workbooks").glob("*.pdf"):
         assert "GAMMA" not in pdf_text(workbook)
     assert "GAMMA-KEY-SECRET" in pdf_text(downloads / "guides" / "short-facilitator-guide.pdf")
+
+
+# --- damaged input: one line with a code, never a traceback -------------------------------------
+
+
+def alias_bomb(levels: int = 9) -> str:
+    text = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    for level in range(1, levels):
+        text += f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]\n"
+    return text
+
+
+CONFIG_CASES = {
+    "bad byte": (b"site:\n  title: Caf\xe9\n", "SH105", 2, "not UTF-8"),
+    "bad date": (b"site:\n  title: T\n  date: 2026-13-45\n", "SH101", 3, "date must look like"),
+    "empty": (b"", "SH103", 1, "empty"),
+    "deep nesting": (b"site:\n  title: T\nx: " + b"[" * 5000 + b"\n", "SH104", 3, "nested more than"),
+    "alias bomb": (b"site:\n  title: T\n" + alias_bomb().encode(), "SH104", 7, "expands to more than"),
+    "duplicate key": (b"site:\n  title: T\n  title: U\n", "SH104", 3, "given twice (first on line 2)"),
+}
+
+
+@pytest.mark.parametrize("case", CONFIG_CASES)
+def test_damaged_curriculum_file_is_one_line_at_its_line(tmp_path: Path, case: str) -> None:
+    import time
+
+    from safe_harbor.config import load_curriculum_config
+    from safe_harbor.diagnostics import DiagnosticError
+
+    data, code, line, words = CONFIG_CASES[case]
+    path = tmp_path / "curriculum.yaml"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    with pytest.raises(DiagnosticError) as info:
+        load_curriculum_config(path)
+    assert time.perf_counter() - started < 10  # the alias bomb took 5 minutes and 8 GB
+    found = [(d.code, d.line) for d in info.value.diagnostics]
+    assert (code, line) in found, [d.format() for d in info.value.diagnostics]
+    assert any(words in d.message for d in info.value.diagnostics)
+
+
+def test_damaged_module_front_matter_names_the_module_and_the_build_goes_on(tmp_path: Path) -> None:
+    root = copy_root("test-basic", tmp_path)
+    beta = root / "modules/02-beta/index.md"
+    beta.write_bytes(beta.read_bytes().replace(b"2. Discuss.", b"2. Discuss \xff here."))
+    alpha = root / "modules/01-alpha/index.md"
+    alpha.write_text(alpha.read_text().replace("duration: 30\n", "duration: 30\ndate: 2026-13-45\n", 1))
+    alpha_text = alpha.read_text()
+    (root / "handouts/alpha-sheet.md").write_text(
+        (root / "handouts/alpha-sheet.md").read_text().replace("---\n", "---\n" + alias_bomb(), 1)
+    )
+    glossary = root / "docs/glossary.md"
+    glossary.write_text(glossary.read_text().replace("---\n", "---\ndeep: " + "[" * 5000 + "\n", 1))
+    tracks = root / "docs/tracks.md"
+    tracks.write_text(tracks.read_text().replace("---\n", "---\nkey: 1\nkey: 2\n", 1))
+    out = tmp_path / "out"
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    found = {(where(d, root), d.code) for d in report.diagnostics}
+    bad_line = beta.read_bytes().split(b"\n").index(b"2. Discuss \xff here.") + 1
+    assert (f"modules/02-beta/index.md:{bad_line}", "SH105") in found, found
+    assert ("handouts/alpha-sheet.md:6", "SH104") in found, found  # a4: the level past 20,000 values
+    assert ("docs/glossary.md:2", "SH104") in found, found
+    assert ("docs/tracks.md:3", "SH104") in found, found
+    date_line = alpha_text.splitlines().index("date: 2026-13-45") + 1
+    assert (f"modules/01-alpha/index.md:{date_line}", "SH102") in found, found  # not a module key
+    assert not [d for d in report.diagnostics if d.code == "SH901"], [d.format(root) for d in report.errors]
+    assert (out / "site/modules/01-alpha/index.html").exists()  # the other pages are written
+
+
+def test_output_folder_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safe_harbor.cli import main
+
+    root = copy_root("test-basic", tmp_path)
+    target = tmp_path / "a-file"
+    target.write_text("not a folder\n")
+    assert main(["build", str(root), "-o", str(target)]) == 2
+    assert "SH105 -o must be a folder" in capsys.readouterr().err
+    report = build(BuildOptions(root=root, out=target))
+    assert [d.code for d in report.errors] == ["SH105"]
+    report = build(BuildOptions(root=root, out=target / "below", only="site"))
+    assert [d.code for d in report.errors] == ["SH105"], [d.format() for d in report.diagnostics]
+    assert target.read_text() == "not a folder\n"
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mount small tmpfs folders (root only; skipped elsewhere)."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(options: str) -> Path:
+        folder = tmp_path / f"mnt{len(mounted)}"
+        folder.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+        )
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_read_only_output_folder_is_one_line(tmp_path: Path, mount_point: Callable[[str], Path]) -> None:
+    root = copy_root("test-basic", tmp_path)
+    read_only = mount_point("ro,size=1m")
+    report = build(BuildOptions(root=root, out=read_only / "_build", only="site"))
+    assert [d.code for d in report.errors] == ["SH105"], [d.format() for d in report.diagnostics]
+    assert "Read-only file system" in report.errors[0].message
+
+
+def test_killed_pdf_worker_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safe_harbor.pdf import render
+    from safe_harbor.pdf.documents import PrintJob
+
+    monkeypatch.setattr(render, "render_one", _killed_worker)
+    jobs = [PrintJob(f"handouts/{n}.pdf", n, f"<p>{n}</p>", "handout", [n]) for n in ("a", "b")]
+    results = render.render_jobs(
+        jobs,
+        base_dir=tmp_path,
+        downloads_dir=tmp_path / "downloads",
+        cache_path=tmp_path / "cache.json",
+        allowed_roots=[tmp_path],
+        workers=1,
+    )
+    failed = [r.diagnostic for r in results if r.diagnostic is not None]
+    assert {d.code for d in failed} == {"SH302"} and len(failed) == 2
+    assert all("worker stopped" in d.message for d in failed)
+
+
+def _killed_worker(*args: object) -> dict[str, object]:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return {}
+
+
+# --- input that would change the output without a word -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bleed", ["-3mm", "3mm; } @import url(https://example.invalid/x.css); @page {", "3 mm", "3mm\n"]
+)
+def test_bleed_is_validated_like_the_config_value(tmp_path: Path, bleed: str) -> None:
+    root = copy_root("test-basic", tmp_path)
+    report = build(BuildOptions(root=root, out=tmp_path / "out", bleed=bleed))
+    assert [d.code for d in report.errors] == ["SH101"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_svg_reaching_outside_stops_the_render(tmp_path: Path, outside: Path) -> None:
+    from safe_harbor.pdf import render
+    from safe_harbor.pdf.documents import PrintJob
+
+    project = tmp_path / "project"
+    project.mkdir()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="10" height="10"><image width="10" height="10" xlink:href="{}"/></svg>'
+    )
+    (project / "local.svg").write_text(svg.format((outside / "secret.txt").as_uri()))
+    (project / "remote.svg").write_text(svg.format("https://example.invalid/x.png"))
+    jobs = [
+        PrintJob(f"handouts/{n}.pdf", n, f'<p>x</p><img src="{n}.svg" alt="x">', "handout", [f"handouts/{n}"])
+        for n in ("local", "remote")
+    ]
+    results = render.render_jobs(
+        jobs,
+        base_dir=project,
+        downloads_dir=project / "downloads",
+        cache_path=project / "cache.json",
+        allowed_roots=[project],
+        workers=1,
+        source_path=lambda docname: f"{docname}.md",
+    )
+    refused = {
+        r.output: r.diagnostic for r in results if r.diagnostic is not None and r.diagnostic.code == "SH301"
+    }
+    assert set(refused) == {"handouts/local.pdf", "handouts/remote.pdf"}, results
+    assert all(d.path.endswith(".md") for d in refused.values())
+    assert not list((project / "downloads").rglob("*.pdf"))
+
+
+def test_renderer_warnings_name_the_source_file(tmp_path: Path) -> None:
+    from safe_harbor.pdf import render
+    from safe_harbor.pdf.documents import PrintJob
+
+    job = PrintJob("handouts/a.pdf", "a", '<p style="colour: red">x</p>', "handout", ["handouts/a"])
+    results = render.render_jobs(
+        [job],
+        base_dir=tmp_path,
+        downloads_dir=tmp_path / "downloads",
+        cache_path=tmp_path / "cache.json",
+        allowed_roots=[tmp_path],
+        workers=1,
+        source_path=lambda docname: f"{docname}.md",
+    )
+    warnings = [r.diagnostic for r in results if r.diagnostic is not None]
+    assert warnings and all(d.code == "SH306" and d.path == "handouts/a.md" for d in warnings), warnings
+
+
+def test_duration_and_prerequisite_problems_point_at_their_key(tmp_path: Path) -> None:
+    from conftest import replace_in
+
+    root = copy_root("test-basic", tmp_path)
+    module = root / "modules/02-beta/index.md"
+    replace_in(module, "duration: 15\n", "duration: 20\nprerequisites:\n  - 01-alpha\n  - 09-missing\n")
+    report = build(BuildOptions(root=root, out=tmp_path / "out", jobs=2, only="site"))
+    found = {(d.code, where(d, root)) for d in report.diagnostics}
+    assert ("SH201", "modules/02-beta/index.md:4") in found, found
+    assert ("SH203", "modules/02-beta/index.md:7") in found, found
+
+
+def test_pdf_summary_counts_every_job_once() -> None:
+    from safe_harbor.diagnostics import Code
+    from safe_harbor.pdf.documents import PrintJob
+    from safe_harbor.pdf.render import RenderResult
+    from safe_harbor.pipeline import pdf_summary
+
+    jobs = [PrintJob(f"{n}.pdf", n, "", "handout") for n in "abcd"]
+    results = [
+        RenderResult("a.pdf", True),
+        RenderResult("a.pdf", False, diagnostic=Diagnostic.of(Code.RENDER_WARNING, "w")),
+        RenderResult("b.pdf", False),
+        RenderResult("c.pdf", False, diagnostic=Diagnostic.of(Code.RENDER_FAILED, "x")),
+        RenderResult("d.pdf", False, diagnostic=Diagnostic.of(Code.FETCH_REFUSED, "y")),
+    ]
+    assert pdf_summary(jobs, results) == "1 rendered, 1 unchanged, 2 failed"
+
+
+def test_no_outputs_line_when_nothing_was_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from safe_harbor.cli import main
+
+    root = copy_root("test-basic", tmp_path)
+    (root / "conf/curriculum.yaml").write_text("site:\n  titel: x\n")
+    assert main(["build", str(root), "-o", str(tmp_path / "out")]) == 1
+    output = capsys.readouterr().out
+    assert "build failed" in output and "outputs in" not in output
+
+
+# --- lost or wrong output: concurrent builds, full disks, kills ------------------------------------
+
+
+def test_second_build_waits_for_the_first(tmp_path: Path) -> None:
+    import fcntl
+    import threading
+
+    root = copy_root("test-basic", tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = (out / ".lock").open("a+")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    report = build(BuildOptions(root=root, out=out, only="site", lock_timeout=0.5))
+    assert [d.code for d in report.errors] == ["SH107"]
+    assert "another build" in report.errors[0].message
+    assert not (out / "site").exists()
+    said: list[str] = []
+    threading.Timer(1.0, lambda: fcntl.flock(holder, fcntl.LOCK_UN)).start()
+    report = build(BuildOptions(root=root, out=out, only="site", jobs=2), say=said.append)
+    holder.close()
+    assert not report.errors and (out / "site/index.html").exists()
+    assert any("waiting" in line for line in said)
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in (".lock",)
+    }
+
+
+def assert_same_tree(got: Path, expected: Path) -> None:
+    a, b = tree_bytes(got), tree_bytes(expected)
+    assert sorted(a) == sorted(b)
+    differ = [name for name in a if a[name] != b[name]]
+    assert not differ, differ
+
+
+def test_disk_full_while_writing_pages_keeps_good_pages_and_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import shutil
+
+    from conftest import replace_in
+
+    root = copy_root("test-basic", tmp_path)
+    out = tmp_path / "out"
+    assert not build(BuildOptions(root=root, out=out, jobs=2, only="site")).errors
+    page = out / "site/modules/01-alpha/index.html"
+    before = page.read_bytes()
+    replace_in(root / "modules/01-alpha/index.md", "Pair people up.", "Pair people up, then swap.")
+    original = Path.write_text
+
+    def full_disk(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name.startswith(".index.html.tmp-"):
+            original(self, data[: len(data) // 2], *args, **kwargs)  # type: ignore[arg-type]
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    report = build(BuildOptions(root=root, out=out, jobs=1, only="site"))
+    monkeypatch.undo()
+    assert "SH105" in {d.code for d in report.errors}, [d.format() for d in report.diagnostics]
+    assert page.read_bytes() == before  # the last good page, not half of a new one
+    assert not list(out.rglob(".*.tmp-*"))
+    # space again: the next build writes everything that failed, and equals a clean build
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    assert not report.errors, [d.format() for d in report.errors]
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean / "root")
+    assert not build(BuildOptions(root=clean / "root", out=clean / "out", jobs=2, only="site")).errors
+    assert_same_tree(out / "site", clean / "out/site")
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from safe_harbor.builders import facilitator
+from safe_harbor.pipeline import BuildOptions, build
+
+written = []
+original = facilitator.AtomicPagesMixin.handle_page
+
+def handle_page(self, pagename, *args, **kwargs):
+    original(self, pagename, *args, **kwargs)
+    written.append(pagename)
+    if len(written) == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+facilitator.AtomicPagesMixin.handle_page = handle_page
+build(BuildOptions(root=Path(sys.argv[1]), out=Path(sys.argv[2]), jobs=1, only="site"))
+"""
+
+
+@pytest.mark.slow
+def test_killed_site_build_recovers_to_a_clean_build(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import replace_in
+
+    root = copy_root("test-basic", tmp_path)
+    out = tmp_path / "out"
+    assert not build(BuildOptions(root=root, out=out, jobs=2, only="site")).errors
+    replace_in(root / "modules/01-alpha/index.md", "Pair people up.", "Pair people up, then swap.")
+    replace_in(root / "handouts/alpha-sheet.md", "Alpha is the first letter.", "Alpha is letter one.")
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    killed = subprocess.run([sys.executable, str(script), str(root), str(out), "2"], env=env, check=False)
+    assert killed.returncode == -9
+    report = build(BuildOptions(root=root, out=out, jobs=2, only="site"))
+    assert not report.errors, [d.format() for d in report.errors]
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean / "root")
+    assert not build(BuildOptions(root=clean / "root", out=clean / "out", jobs=2, only="site")).errors
+    assert_same_tree(out / "site", clean / "out/site")

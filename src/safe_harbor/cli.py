@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .pipeline import BuildOptions, build
 
     root = args.root.resolve()
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        print(f"{args.out}: SH105 -o must be a folder, and this is a file", file=sys.stderr)
+        return 2
     if not (root / "conf").is_dir():
         print(f"{args.root}: SH105 no conf/ folder here; run from the curriculum folder", file=sys.stderr)
         return 2
@@ -152,9 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = report.failed(args.strict)
     if not args.quiet:
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        where = options.build_dir
+        site = options.build_dir / "site"
         verdict = "build failed" if failed else "build succeeded"
-        print(f"{verdict}: {counts}; outputs in {where}/site (open index.html)")
+        if (site / "index.html").exists() and report.wrote_outputs:
+            print(f"{verdict}: {counts}; outputs in {site} (open index.html)")
+        else:
+            print(f"{verdict}: {counts}")
     return 1 if failed else 0
 
 

@@ -29,7 +29,7 @@ from .yamlsource import (
 
 CURRICULUM_FILE = "curriculum.yaml"
 PAPER_SIZES = ("letter", "a4")
-_LENGTH = re.compile(r"^\d+(\.\d+)?(mm|in|pt)$")
+_LENGTH = re.compile(r"^\d{1,3}(\.\d{1,3})?(mm|in|pt)\Z")
 
 
 @dataclass
@@ -105,12 +105,15 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
     if path.is_dir():
         path = path / CURRICULUM_FILE
     source = Source(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    text = read_utf8(path)
+    if not text.strip():
         raise DiagnosticError(
-            [Diagnostic.of(Code.FILE_UNREADABLE, f"cannot read {path.name}: {exc.strerror}", path)]
-        ) from None
+            [
+                Diagnostic.of(
+                    Code.CONFIG_MISSING_KEY, "the file is empty; it needs at least site: title:", path, 1
+                )
+            ]
+        )
     data = load(text, source)
     if not isinstance(data, LinedDict):
         raise DiagnosticError([Diagnostic.of(Code.CONFIG_INVALID, "must be a mapping", path, 1)])
@@ -171,6 +174,27 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
             tracks.append(track)
     source.raise_if_errors()
     return CurriculumConfig(path, site, settings, tracks, facts, warnings=source.diagnostics)
+
+
+def valid_length(value: str) -> bool:
+    """A non-negative length in mm, in or pt: the only thing ``bleed`` may be (it goes into CSS)."""
+    return bool(_LENGTH.match(value))
+
+
+def read_utf8(path: Path) -> str:
+    """A file's text; unreadable files and bytes that are not UTF-8 become SH105 at their line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DiagnosticError(
+            [Diagnostic.of(Code.FILE_UNREADABLE, f"cannot read {path.name}: {exc.strerror}", path)]
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        message = f"byte 0x{data[exc.start]:02x} is not UTF-8 text; save the file as UTF-8"
+        raise DiagnosticError([Diagnostic.of(Code.FILE_UNREADABLE, message, path, line)]) from None
 
 
 def _get_bool(mapping: LinedDict, key: str, source: Source, default: bool) -> bool:

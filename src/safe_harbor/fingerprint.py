@@ -90,5 +90,9 @@ class SphinxState:
     def forget(self, builder: str) -> None:
         self.data.pop(builder, None)
 
+    def forget_and_save(self, builder: str) -> None:
+        self.forget(builder)
+        self.save()
+
     def save(self) -> None:
         write_text_atomic(self.path, json.dumps(self.data, indent=1))

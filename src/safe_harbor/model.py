@@ -86,6 +86,7 @@ class Module:
     activities: list[Activity] = field(default_factory=list)
     handout_lines: dict[str, int] = field(default_factory=dict)
     duration_line: int = 0  # the front-matter line of ``duration:``, where SH201 points
+    prerequisite_lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def activity_minutes(self) -> int:
@@ -110,14 +111,21 @@ class Module:
             if isinstance(raw, LinedList)
             else {h: data.line_of("handouts") for h in handouts}
         )
+        prerequisites = get_str_list(data, "prerequisites", source)
+        raw_prerequisites = data.get("prerequisites")
         return cls(
+            prerequisite_lines=(
+                {p: raw_prerequisites.line_of(i) for i, p in enumerate(prerequisites)}
+                if isinstance(raw_prerequisites, LinedList)
+                else {p: data.line_of("prerequisites") for p in prerequisites}
+            ),
             id=module_id,
             title=get_str(data, "title", source, required=True),
             summary=get_str(data, "summary", source, required=True),
             duration=get_int(data, "duration", source, required=True, minimum=1),
             audience=get_str(data, "audience", source),
             objectives=get_str_list(data, "objectives", source, required=True),
-            prerequisites=get_str_list(data, "prerequisites", source),
+            prerequisites=prerequisites,
             materials=get_str_list(data, "materials", source),
             preparation=get_str_list(data, "preparation", source),
             handouts=handouts,

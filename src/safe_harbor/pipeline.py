@@ -14,17 +14,19 @@ Every problem from any stage is collected as a :class:`~safe_harbor.diagnostics.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import io
+import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .config import CurriculumConfig, load_curriculum_config
+from .config import CurriculumConfig, load_curriculum_config, valid_length
 from .diagnostics import Code, Diagnostic, DiagnosticError, Severity, parse_sphinx_warning
 from .fingerprint import SphinxState, inputs_fingerprint
 from .i18n import _
@@ -32,6 +34,11 @@ from .pdf.render import RenderResult
 
 Stage = Literal["site", "pdf"]
 _ENV_UPDATE = re.compile(r"(?P<added>\d+) added, (?P<changed>\d+) changed, \d+ removed")
+_WRITE_ERROR = re.compile(
+    r"^(?:error writing file (?P<path>.+?): |cannot copy (?:static|extra|image|downloadable) file "
+    r"|Failed to write build info file: )(?P<error>.*)$",
+    re.S,
+)
 _RECORD_START = re.compile(r"^(?:[^\n]*?: )?(?:WARNING|ERROR|CRITICAL|SEVERE): ", re.M)
 
 
@@ -48,6 +55,7 @@ class BuildOptions:
     discreet: bool | None = None  # None: from conf/curriculum.yaml (print.discreet)
     verbose: bool = False
     keep_going: bool = False  # render PDFs even when the sources have errors
+    lock_timeout: float | None = None  # seconds to wait for another build; None: as long as it takes
 
     @property
     def build_dir(self) -> Path:
@@ -65,6 +73,7 @@ class BuildReport:
     pdfs: list[RenderResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     read_counts: dict[str, int] = field(default_factory=dict)  # builder -> sources (re)read
+    wrote_outputs: bool = False  # a site or a PDF of this build is in the output folder
 
     def add(self, diagnostic: Diagnostic) -> None:
         if diagnostic not in self.diagnostics:
@@ -106,6 +115,31 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
         report.diagnostics.extend(exc.diagnostics)
         return report
     report.diagnostics.extend(config.warnings)
+    if options.bleed is not None and not valid_length(options.bleed):
+        report.add(
+            Diagnostic.of(Code.CONFIG_INVALID, f"--bleed must be a length like 3mm, got {options.bleed!r}")
+        )
+        return report
+    if options.build_dir.exists() and not options.build_dir.is_dir():
+        report.add(
+            Diagnostic.of(
+                Code.FILE_UNREADABLE, "the output folder is a file; give -o a folder", options.build_dir
+            )
+        )
+        return report
+    try:
+        with output_lock(options, say):
+            _build(options, config, report, say)
+    except BuildFolderBusy as exc:
+        report.add(Diagnostic.of(Code.BUILD_FOLDER_BUSY, str(exc), options.build_dir))
+    except OSError as exc:  # a read-only or full disk, a path that is a file: one line, no traceback
+        if os.environ.get("SAFE_HARBOR_DEBUG"):
+            raise
+        report.add(Diagnostic.of(Code.FILE_UNREADABLE, f"cannot write: {exc.strerror}", exc.filename or ""))
+    return report
+
+
+def _build(options: BuildOptions, config: CurriculumConfig, report: BuildReport, say: Reporter) -> None:
     where = paths(options)
 
     steps = _sphinx_steps(options, config.site.facilitator_view, where)
@@ -115,28 +149,41 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
     for number, step in enumerate(steps, start=1):
         heading = f"[{number}/{total}] {step.label}"
         started = time.perf_counter()
-        previous = _unchanged(state, step, fingerprint)
+        previous = _unchanged(state, step, fingerprint, options)
         if previous is not None:
             say(f"{heading}: sources unchanged, up to date")
             for diagnostic in previous:
                 report.add(diagnostic)
             report.read_counts[step.builder] = 0
+            report.wrote_outputs = True
         else:
             say(heading)
             before = len(report.diagnostics)
             overrides = {"safe_harbor_print_dir": str(step.print_dir)} if step.print_dir else {}
-            run_sphinx(options, step.builder, step.outdir, where["doctrees"], report, overrides)
+            # A run that did not finish (killed, disk full) leaves its marker: the next run writes
+            # every page again, so no truncated or stale page, search index or fragment survives.
+            markers = [_incomplete_marker(options, name) for name in step.outputs]
+            rewrite_all = any(marker.exists() for marker in markers)
+            for marker in markers:
+                marker.touch()
+            run_sphinx(
+                options, step.builder, step.outdir, where["doctrees"], report, overrides, rewrite_all=rewrite_all
+            )
             new = report.diagnostics[before:]
-            failed = any(d.code == Code.SPHINX_ERROR.code for d in new)
+            failed = any(d.code in _RUN_FAILED for d in new)
             for name in step.outputs:
                 if failed:
                     state.forget(name)
                 else:
                     state.record(name, fingerprint, new)
             state.save()
+            if not failed:
+                report.wrote_outputs = True
+                for marker in markers:
+                    marker.unlink(missing_ok=True)
         report.timings[step.builder] = time.perf_counter() - started
         if any(d.code == Code.SPHINX_ERROR.code and "stopped" in d.message for d in report.errors):
-            return report
+            return
     report.notes.extend(recheck_notes(options, config, where["print"]))
     if options.only != "site" and report.errors and not options.keep_going:
         report.notes.append(
@@ -151,7 +198,51 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
         started = time.perf_counter()
         render_pdfs(options, config, where, report, say)
         report.timings["pdf"] = time.perf_counter() - started
-    return report
+
+
+class BuildFolderBusy(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def output_lock(options: BuildOptions, say: Reporter) -> Iterator[None]:
+    """Only one build writes to an output folder at a time; a second one waits its turn.
+
+    Two builds at once (say ``--paper letter`` and ``--paper a4``) would mix their PDFs and
+    record each other's outputs as up to date.  The lock is ``fcntl.flock`` on ``.lock`` in the
+    output folder: the system releases it when the holder exits, even when killed.
+    """
+    import fcntl
+
+    options.build_dir.mkdir(parents=True, exist_ok=True)
+    with open(options.build_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            say(f"another build ({holder}) is writing to {options.build_dir}; waiting for it to finish")
+            deadline = None if options.lock_timeout is None else time.monotonic() + options.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise BuildFolderBusy(
+                            f"another build ({holder}) is writing to this folder; try again when it "
+                            "has finished, or build into another folder with -o"
+                        ) from None
+                    time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def recheck_notes(options: BuildOptions, config: CurriculumConfig, print_dir: Path) -> list[str]:
@@ -219,15 +310,32 @@ def _sphinx_steps(options: BuildOptions, facilitator_view: bool, where: dict[str
     return steps
 
 
+# Diagnostics that mean a Sphinx run did not write everything it should have.
+_RUN_FAILED = frozenset({Code.SPHINX_ERROR.code, Code.FILE_UNREADABLE.code})
+
+
+def _incomplete_marker(options: BuildOptions, builder: str) -> Path:
+    return options.build_dir / f".incomplete-{builder}"
+
+
 def _has_output(builder: str, outdir: Path) -> bool:
-    marker = "manifest.json" if builder == "safeharbor-print" else "index.html"
-    return (outdir / marker).exists()
+    if builder != "safeharbor-print":
+        return (outdir / "index.html").exists()
+    try:  # the PDF stage reads the manifest: a damaged one means writing the fragments again
+        json.loads((outdir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
-def _unchanged(state: SphinxState, step: SphinxStep, fingerprint: str) -> list[Diagnostic] | None:
+def _unchanged(
+    state: SphinxState, step: SphinxStep, fingerprint: str, options: BuildOptions
+) -> list[Diagnostic] | None:
     """The diagnostics to repeat when every output of *step* is up to date, else ``None``."""
     repeated: list[Diagnostic] = []
     for name, outdir in step.outputs.items():
+        if _incomplete_marker(options, name).exists():
+            return None
         previous = state.unchanged(name, fingerprint) if _has_output(name, outdir) else None
         if previous is None:
             return None
@@ -244,6 +352,7 @@ def run_sphinx(
     overrides: dict[str, Any] | None = None,
     *,
     fresh: bool = False,
+    rewrite_all: bool = False,
 ) -> None:
     from sphinx.application import Sphinx
     from sphinx.errors import SphinxError
@@ -273,8 +382,13 @@ def run_sphinx(
                 keep_going=True,
                 confoverrides=overrides or {},
             )
-            app.build()
+            app.build(force_all=rewrite_all)
             names = known_names()
+    except OSError as exc:  # a full or read-only disk while Sphinx writes
+        if os.environ.get("SAFE_HARBOR_DEBUG"):
+            raise
+        message = f"cannot write: {exc.strerror} (build stopped)"
+        report.add(Diagnostic.of(Code.FILE_UNREADABLE, message, exc.filename or outdir))
     except SphinxError as exc:
         report.add(Diagnostic.of(Code.SPHINX_ERROR, f"{exc} (build stopped)", options.root / "conf"))
     except Exception as exc:  # an extension bug must still give one line, not a traceback
@@ -286,8 +400,16 @@ def run_sphinx(
         report.read_counts[builder] = int(updates["added"]) + int(updates["changed"]) if updates else 0
     for record in split_warning_records(warnings.getvalue()):
         diagnostic = parse_sphinx_warning(record)
-        if diagnostic is not None:
-            diagnostic = refine(diagnostic, names)
+        if diagnostic is None:
+            continue
+        written = _WRITE_ERROR.match(diagnostic.message)
+        if written:  # Sphinx only warns; the page kept its previous version (AtomicPagesMixin)
+            diagnostic = Diagnostic.of(
+                Code.FILE_UNREADABLE,
+                f"cannot write: {written['error']}",
+                written["path"] or diagnostic.path or outdir,
+            )
+        diagnostic = refine(diagnostic, names)
         if diagnostic is not None:
             report.add(diagnostic)
 
@@ -326,7 +448,15 @@ def render_pdfs(
         discreet=config.print.discreet if options.discreet is None else options.discreet,
         discreet_title=config.print.discreet_title,
     )
-    jobs = plan_jobs(where["print"], print_options)
+    try:
+        jobs = plan_jobs(where["print"], print_options)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # a damaged print folder (an interrupted copy, an edit by hand): rewrite it next time
+        SphinxState(where["sphinx-state"]).forget_and_save("safeharbor-print")
+        _incomplete_marker(options, "safeharbor-print").touch()
+        message = f"the print fragments are damaged ({type(exc).__name__}); build again to rewrite them"
+        report.add(Diagnostic.of(Code.RENDER_FAILED, message, where["print"]))
+        return
 
     def progress(done: int, total: int, name: str) -> None:
         say(f"      rendered {done}/{total}: {name}")
@@ -351,7 +481,21 @@ def render_pdfs(
     for result in report.pdfs:
         if result.diagnostic is not None:
             report.add(result.diagnostic)
-    rendered = sum(r.rendered for r in report.pdfs)
-    say(
-        f"      {rendered} rendered, {len(report.pdfs) - rendered - len([r for r in report.pdfs if r.diagnostic])} unchanged"
+    report.wrote_outputs = report.wrote_outputs or any(
+        r.diagnostic is None or r.diagnostic.severity is Severity.WARNING for r in report.pdfs
     )
+    say(f"      {pdf_summary(jobs, report.pdfs)}")
+
+
+def pdf_summary(jobs: list[Any], results: list[RenderResult]) -> str:
+    """``3 rendered, 17 unchanged, 2 failed``: every job counted once."""
+    outputs = [job.output for job in jobs]
+    rendered = {r.output for r in results if r.rendered}
+    failed = {
+        r.output
+        for r in results
+        if r.diagnostic is not None and r.diagnostic.severity is Severity.ERROR and r.output not in rendered
+    }
+    unchanged = len([o for o in outputs if o not in rendered and o not in failed])
+    summary = f"{len(rendered)} rendered, {unchanged} unchanged"
+    return summary + (f", {len(failed)} failed" if failed else "")

@@ -25,6 +25,10 @@ class LinedDict(dict[str, Any]):
     line: int = 0
     key_lines: dict[str, int]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_lines = {}
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
@@ -34,6 +38,10 @@ class LinedList(list[Any]):
 
     line: int = 0
     item_lines: list[int]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_lines = []
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line
@@ -56,14 +64,94 @@ class Source:
             raise DiagnosticError(self.diagnostics)
 
 
+MAX_DEPTH = 64  # collections inside collections; front matter and tracks need a handful
+MAX_VALUES = 20_000  # values after expanding aliases; a "billion laughs" stops here at once
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting and aliases that expand past a limit.
+
+    Nesting is counted while composing (PyYAML's composer recurses, so 5,000 ``[`` would end in a
+    RecursionError), and each node's size after expanding aliases is computed bottom-up, so an
+    alias bomb is refused as soon as one of its levels passes the limit, before anything walks it.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"values are nested more than {MAX_DEPTH} levels deep", mark
+                )
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is None:
+            return None
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._sizes.get(id(child), 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value)
+        if size > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"this value expands to more than {MAX_VALUES} values (through YAML aliases?)",
+                node.start_mark,
+            )
+        self._sizes[id(node)] = size
+        return node
+
+
+def _deep_flow_line(text: str) -> int | None:
+    """The line (from 0) where ``[``/``{`` brackets nest past the limit, outside quotes and comments."""
+    depth = 0
+    for number, line in enumerate(text.splitlines()):
+        quote = ""
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return number
+            elif char in "]}":
+                depth = max(0, depth - 1)
+    return None
+
+
 def load(text: str, source: Source) -> Any:
-    """Parse one YAML document into LinedDict/LinedList/scalars; syntax errors become SH104."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document into LinedDict/LinedList/scalars; syntax errors become SH104.
+
+    Dates stay text (the caller checks them: ``2026-13-45`` is an error at its line, not a
+    crash); a key given twice is an error.
+    """
+    deep = _deep_flow_line(text)
+    if deep is not None:  # PyYAML's scanner looks ahead through every level first: refuse early
+        message = f"values are nested more than {MAX_DEPTH} levels deep"
+        raise DiagnosticError(
+            [Diagnostic.of(Code.YAML_SYNTAX, message, source.path, source.first_line + deep)]
+        )
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return LinedDict()
-        return _convert(node, loader, source.first_line)
+        return _convert(node, loader, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = source.first_line + mark.line if mark else source.first_line
@@ -75,26 +163,35 @@ def load(text: str, source: Source) -> Any:
         loader.dispose()
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader, first_line: int) -> Any:
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, source: Source) -> Any:
+    first_line = source.first_line
     line = first_line + node.start_mark.line
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result = LinedDict()
         result.line = line
-        result.key_lines = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            result[str(key)] = _convert(value_node, loader, first_line)
-            result.key_lines[str(key)] = first_line + key_node.start_mark.line
+            key = str(_convert(key_node, loader, source))
+            key_line = first_line + key_node.start_mark.line
+            if key in result:
+                source.error(
+                    Code.YAML_SYNTAX,
+                    f"key {key!r} is given twice (first on line {result.key_lines[key]})",
+                    key_line,
+                )
+                continue
+            result[key] = _convert(value_node, loader, source)
+            result.key_lines[key] = key_line
         return result
     if isinstance(node, yaml.SequenceNode):
         items = LinedList()
         items.line = line
-        items.item_lines = []
         for child in node.value:
-            items.append(_convert(child, loader, first_line))
+            items.append(_convert(child, loader, source))
             items.item_lines.append(first_line + child.start_mark.line)
         return items
+    if node.tag == _TIMESTAMP:
+        return node.value  # text: the field's own check says what a date must look like
     return loader.construct_object(node, deep=True)
 
 

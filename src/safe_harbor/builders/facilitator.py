@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.builders.html import StandaloneHTMLBuilder
 
-from ..atomic import temp_path
+from ..atomic import temp_path, write_text_atomic
 from .navigation import SharedNavigationMixin
 from .printhtml import FragmentWriter
 
@@ -23,6 +23,12 @@ class AtomicPagesMixin(StandaloneHTMLBuilder):
     Templates compute links from the page name, not the file name, so the detour is invisible.
     """
 
+    def create_pygments_style_file(self) -> None:
+        """Sphinx writes these in place; a kill would leave them truncated."""
+        write_text_atomic(self._static_dir / "pygments.css", self.highlighter.get_stylesheet())
+        if self.dark_highlighter:
+            write_text_atomic(self._static_dir / "pygments_dark.css", self.dark_highlighter.get_stylesheet())
+
     def handle_page(
         self,
         pagename: str,
@@ -33,21 +39,76 @@ class AtomicPagesMixin(StandaloneHTMLBuilder):
     ) -> None:
         final = Path(outfilename) if outfilename else Path(self.get_output_path(pagename))
         tmp = temp_path(final)
+        rendered: list[str] = []
+        render = self.templates.render
+
+        def keep_output(template: str, context: dict[str, Any]) -> str:
+            output: str = render(template, context)
+            rendered.append(output)
+            return output
+
+        self.templates.render = keep_output  # type: ignore[method-assign]
         try:
             super().handle_page(pagename, addctx, templatename, outfilename=tmp, event_arg=event_arg)
-            if tmp.exists():
+            # Sphinx only logs a failed write (a full disk): rename the page only if it is whole.
+            encoding = self.config.html_output_encoding
+            if rendered and tmp.exists() and tmp.stat().st_size == _encoded_size(rendered[-1], encoding):
                 os.replace(tmp, final)
         finally:
+            del self.templates.render
             tmp.unlink(missing_ok=True)
 
 
-class ParticipantHTMLBuilder(SharedNavigationMixin, AtomicPagesMixin):
+def _encoded_size(text: str, encoding: str) -> int:
+    return len(text.encode(encoding, "xmlcharrefreplace"))
+
+
+class WholeSearchIndexMixin(StandaloneHTMLBuilder):
+    """Keep the index entries of pages not written again in the search index.
+
+    Sphinx rebuilds ``searchindex.js`` from the pages it writes plus what it loads back from the
+    previous file, but it does not load the index entries (glossary terms, ``{index}``) back: they
+    come from the pickled environment, which is saved before any page is written and so holds
+    none.  Each incremental build, and the build after a kill, dropped them.  They are restored
+    from the previous file here, and entries are written in page order whatever the write order,
+    so an incremental index equals a clean one.
+    """
+
+    def load_indexer(self, docnames: Set[str]) -> None:
+        super().load_indexer(docnames)
+        indexer: Any = self.indexer
+        keep = set(self.env.all_docs).difference(docnames)
+        try:
+            from sphinx.search import js_index
+
+            text = (self.outdir / self.searchindex_filename).read_text("utf-8")
+            frozen = js_index.loads(text)
+            index2fn = frozen["docnames"]
+            restored: dict[str, list[tuple[str, str, str]]] = {}
+            for entry, refs in frozen.get("indexentries", {}).items():
+                for position, target, main in refs:
+                    docname = index2fn[position]
+                    if docname in keep and docname not in indexer._index_entries:
+                        restored.setdefault(docname, []).append((entry, target, "main" if main else ""))
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            return
+        for docname, entries in restored.items():
+            indexer._index_entries[docname] = sorted(entries)
+
+    def dump_search_index(self) -> None:
+        indexer: Any = self.indexer
+        if indexer is not None:
+            indexer._index_entries = dict(sorted(indexer._index_entries.items()))
+        super().dump_search_index()
+
+
+class ParticipantHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, AtomicPagesMixin):
     """The participant site (Sphinx's ``html`` builder, with atomic page writes)."""
 
     name = "html"
 
 
-class FacilitatorHTMLBuilder(SharedNavigationMixin, AtomicPagesMixin):
+class FacilitatorHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, AtomicPagesMixin):
     """HTML pages for facilitators, written under ``site/facilitator/`` by ``safe-harbor build``.
 
     The standard HTML builder but for its name, which tells

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import STATIC
-from ..config import PrintSettings
+from ..config import PrintSettings, valid_length
 from ..model import handout_pdf_path, slugify
 from ..register import Claim
 
@@ -108,6 +108,8 @@ class Face:
 def stylesheet(options: PrintOptions, *, large_print: bool = False) -> str:
     css = (STATIC / "print.css").read_text("utf-8")
     fonts = (STATIC / "fonts").as_uri()
+    if not valid_length(options.bleed):  # checked on input; never paste anything else into CSS
+        raise ValueError(f"bleed must be a length like 3mm, got {options.bleed!r}")
     page = [f"size: {PAPER[options.paper]};"]
     if options.bleed not in ("0mm", "0in", "0pt", "0"):
         page.append(f"bleed: {options.bleed};")

@@ -32,8 +32,18 @@ class SandboxFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.allowed_roots = [Path(r).resolve() for r in allowed_roots]
         self.max_bytes = max_bytes
+        # Every refusal, also those WeasyPrint catches itself (resources an SVG image refers
+        # to): the renderer checks this after each document and fails it.
+        self.refused: list[FetchRefused] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url, headers)
+        except FetchRefused as exc:
+            self.refused.append(exc)
+            raise
+
+    def _fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":

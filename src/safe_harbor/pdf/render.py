@@ -107,7 +107,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise RenderTimeout()
 
 
-def init_worker(allowed_roots: Sequence[str]) -> None:
+def init_worker(allowed_roots: Sequence[str], parent: int | None = None) -> None:
     """Pool initializer: import WeasyPrint and build the sandbox once per worker process."""
     # Logging first: importing WeasyPrint already parses its default stylesheets and logs it.
     _WORKER["log"] = _LogCapture()
@@ -127,6 +127,26 @@ def init_worker(allowed_roots: Sequence[str]) -> None:
     _WORKER["weasyprint"] = weasyprint
     _WORKER["fetcher"] = SandboxFetcher([Path(r) for r in allowed_roots])
     signal.signal(signal.SIGALRM, _on_alarm)
+    if parent is not None:
+        die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Stop this worker when the build that started it dies, even by ``kill -9``.
+
+    A killed coordinator cannot shut its pool down; without this its workers (a few hundred MB
+    each) would live on.  On Linux the kernel sends SIGKILL on the parent's death
+    (``PR_SET_PDEATHSIG``); if the parent is already gone, exit now.
+    """
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def render_one(html: str, base_url: str, target: str, identifier: str, timeout: int) -> dict[str, Any]:
@@ -139,15 +159,19 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(dest)
     _WORKER["log"].messages.clear()
+    fetcher = _WORKER["fetcher"]
+    fetcher.refused.clear()
     signal.alarm(timeout)
     try:
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_WORKER["fetcher"]).render()
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
         document.write_pdf(
             tmp,
             pdf_variant="pdf/ua-1",
             pdf_identifier=identifier.encode()[:32],
         )
         signal.alarm(0)
+        if fetcher.refused:  # WeasyPrint skips what an SVG image cannot load, with a warning only
+            raise fetcher.refused[0]
         os.replace(tmp, dest)
         return {
             "pages": len(document.pages),
@@ -204,7 +228,9 @@ def render_jobs(
         roots = [str(r) for r in allowed_roots]
         done = 0
         with cf.ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(todo))), initializer=init_worker, initargs=(roots,)
+            max_workers=max(1, min(workers, len(todo))),
+            initializer=init_worker,
+            initargs=(roots, os.getpid()),
         ) as pool:
             futures = {
                 pool.submit(
@@ -223,7 +249,14 @@ def render_jobs(
             for future in cf.as_completed(futures):
                 job, key = futures[future]
                 done += 1
-                outcome = future.result()
+                try:
+                    outcome = future.result()
+                except cf.process.BrokenProcessPool:
+                    outcome = {
+                        "error": "render",
+                        "message": "the PDF worker stopped before finishing (killed, or out of memory); "
+                        "the previous PDF is kept",
+                    }
                 if "error" in outcome:
                     code = {"fetch": Code.FETCH_REFUSED, "timeout": Code.RENDER_TIMEOUT}.get(
                         outcome["error"], Code.RENDER_FAILED

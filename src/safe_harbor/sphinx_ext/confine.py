@@ -134,17 +134,28 @@ def _active_project(path: Path) -> tuple[Path, tuple[Path, ...]] | None:
 
 
 def check_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Pages that resolve outside the project, or are not regular files, are not read."""
+    """Pages that resolve outside the project, are not regular files, or are not UTF-8 text are
+    not read (Sphinx would stop the whole build on a byte it cannot decode)."""
     root, refused = _project(env)
     for docname in list(docnames):
-        problem = check_file(Path(env.doc2path(docname)), root, refused)
+        path = Path(env.doc2path(docname))
+        problem = check_file(path, root, refused)
+        code, line = Code.OUTSIDE_PROJECT, 1
         if problem is None:
-            continue
+            try:
+                data = path.read_bytes()
+                data.decode("utf-8")
+                continue
+            except OSError as exc:
+                code, problem = Code.FILE_UNREADABLE, f"cannot read it: {exc.strerror}"
+            except UnicodeDecodeError as exc:
+                code, line = Code.FILE_UNREADABLE, data[: exc.start].count(b"\n") + 1
+                problem = f"byte 0x{data[exc.start]:02x} is not UTF-8 text; save the file as UTF-8"
         logger.error(
-            f"{Code.OUTSIDE_PROJECT.code} page not read: {problem}",
-            location=(docname, 1),
+            f"{code.code} page not read: {problem}",
+            location=(docname, line),
             type="safe-harbor",
-            subtype=Code.OUTSIDE_PROJECT.code,
+            subtype=code.code,
         )
         docnames.remove(docname)
         env.project.docnames.discard(docname)

@@ -27,23 +27,31 @@ from .tables import bullet_list, field_list, table
 
 def read_front_matter(app: Sphinx, docname: str, content: list[str]) -> None:
     kind = content_kind(app.env, docname)
-    if kind is None:
-        return
     path = app.env.doc2path(docname)
-    text, _ = split_front_matter(content[0])
+    text, body_start = split_front_matter(content[0])
     source = Source(path, first_line=2)
     if text is None:
-        warn(
-            Code.CONFIG_MISSING_KEY,
-            f"{kind[0]} page needs YAML front matter (--- ... ---) at the top",
-            (docname, 1),
-        )
+        if kind is not None:
+            warn(
+                Code.CONFIG_MISSING_KEY,
+                f"{kind[0]} page needs YAML front matter (--- ... ---) at the top",
+                (docname, 1),
+            )
         return
     try:
         data = load(text, source)
     except DiagnosticError as exc:
         for diag in exc.diagnostics:
             warn(Code.YAML_SYNTAX, diag.message, (docname, diag.line))
+        # MyST reads the front matter again: give it none rather than what was refused (an
+        # alias bomb, deep nesting), keeping every line where it was.
+        lines = content[0].splitlines(keepends=True)
+        lines[1 : body_start - 1] = ["{}\n"] + ["\n"] * (body_start - 3)
+        content[0] = "".join(lines)
+        return
+    if kind is None:
+        for diag in source.diagnostics:
+            warn(Code.from_code(diag.code) or Code.YAML_SYNTAX, diag.message, (docname, diag.line))
         return
     if not isinstance(data, LinedDict):
         warn(Code.CONFIG_INVALID, "front matter must be a mapping of keys to values", (docname, 2))

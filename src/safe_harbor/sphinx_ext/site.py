@@ -104,7 +104,11 @@ def check_consistency(app: Sphinx, env: BuildEnvironment) -> None:
                 )
         for prerequisite in module.prerequisites:
             if prerequisite not in modules:
-                warn(Code.UNKNOWN_MODULE, f"unknown prerequisite module {prerequisite!r}", (docname, 2))
+                warn(
+                    Code.UNKNOWN_MODULE,
+                    f"unknown prerequisite module {prerequisite!r}" + did_you_mean(prerequisite, modules),
+                    (docname, module.prerequisite_lines.get(prerequisite, 2)),
+                )
     config = curriculum_config(env)
     for track in config.tracks:
         source = Source(config.path)
