@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from safe_harbor.model import is_facilitator_pdf
 from safe_harbor.pipeline import BuildOptions, BuildReport, build
 
 ROOTS = Path(__file__).parent / "roots"
@@ -36,6 +37,25 @@ class Built:
     @property
     def downloads(self) -> Path:
         return self.out / "site" / "downloads"
+
+    @property
+    def facilitator(self) -> Path:
+        return self.out / "facilitator"
+
+    @property
+    def facilitator_downloads(self) -> Path:
+        return self.out / "facilitator" / "downloads"
+
+    def pdf(self, name: str) -> Path:
+        """A PDF by its path in a downloads folder: guides in the facilitator view's, the rest in the site's."""
+        return (self.facilitator_downloads if is_facilitator_pdf(name) else self.downloads) / name
+
+    def pdfs(self) -> dict[str, Path]:
+        return {
+            p.relative_to(folder).as_posix(): p
+            for folder in (self.downloads, self.facilitator_downloads)
+            for p in sorted(folder.rglob("*.pdf"))
+        }
 
     def rebuild(self, **options: object) -> BuildReport:
         options.setdefault("jobs", 2)

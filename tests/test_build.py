@@ -63,28 +63,79 @@ def test_participant_outputs_never_contain_facilitator_text(basic_build: Built) 
 
 
 def test_facilitator_view_has_facilitator_text(basic_build: Built) -> None:
-    page = (basic_build.site / "facilitator/modules/01-alpha/index.html").read_text()
+    page = (basic_build.facilitator / "modules/01-alpha/index.html").read_text()
     assert "ZEBRA-FACILITATOR-SECRET" in page and "SCRIPT-WORDS-ALPHA" in page
     assert "Minute-by-minute plan" in page
-    assert "zebra" in (basic_build.site / "facilitator/searchindex.js").read_text().lower()
-    notes = (basic_build.site / "facilitator/docs/indexes.html").read_text()
+    assert "zebra" in (basic_build.facilitator / "searchindex.js").read_text().lower()
+    notes = (basic_build.facilitator / "docs/indexes.html").read_text()
     assert "ZEBRA-FACILITATOR-SECRET" in notes  # the facilitator notes index
+
+
+def test_participant_site_folder_can_be_published_alone(basic_build: Built) -> None:
+    """Nothing facilitator-only in site/: the view and the guides are beside it, not inside."""
+    site = basic_build.site
+    assert not (site / "facilitator").exists() and not (site / "downloads/guides").exists()
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = pdf_text(path).encode() if path.suffix == ".pdf" else path.read_bytes()
+            for secret in SECRETS:
+                assert secret.encode() not in data, f"{secret} in {path}"
+    assert (basic_build.facilitator / "index.html").exists()
+    assert (basic_build.facilitator_downloads / "guides/short-facilitator-guide.pdf").exists()
+
+
+def test_view_switch_follows_the_configured_addresses(make_build: Callable[..., Built]) -> None:
+    from conftest import replace_in
+
+    def switch(page: Path) -> str:
+        return re.search(r'class="sh-view-switch".*?href="([^"]+)"', page.read_text()).group(1)  # type: ignore[union-attr]
+
+    built = make_build(only="site")
+    replace_in(
+        built.root / "conf/curriculum.yaml",
+        "  language: en\n",
+        "  language: en\n  facilitator_address: https://staff.example.org/sh\n"
+        "  participant_address: https://example.org/safe-harbor/\n",
+    )
+    built.rebuild(only="site")
+    page = "modules/01-alpha/index.html"
+    assert switch(built.site / page) == f"https://staff.example.org/sh/{page}"
+    assert switch(built.facilitator / page) == f"https://example.org/safe-harbor/{page}"
+    fac = (built.facilitator / page).read_text()
+    assert 'href="https://example.org/safe-harbor/downloads/handouts/alpha-sheet.pdf"' in fac
+    replace_in(built.root / "conf/curriculum.yaml", "https://staff.example.org/sh", '""')
+    built.rebuild(only="site")
+    assert "sh-view-switch" not in (built.site / page).read_text()
+
+
+def test_old_layout_is_removed_from_the_participant_site(make_build: Callable[..., Built]) -> None:
+    built = make_build(only="site")
+    (built.site / "facilitator").mkdir()
+    (built.site / "facilitator/index.html").write_text("ZEBRA-FACILITATOR-SECRET")
+    (built.site / "downloads/guides").mkdir(parents=True)
+    (built.site / "downloads/guides/old.pdf").write_text("old")
+    built.rebuild(only="site")
+    assert not (built.site / "facilitator").exists() and not (built.site / "downloads/guides").exists()
 
 
 def test_view_switch_links_both_ways(basic_build: Built) -> None:
     page = basic_build.site / "modules/01-alpha/index.html"
     href = re.search(r'class="sh-view-switch".*?href="([^"]+)"', page.read_text()).group(1)  # type: ignore[union-attr]
     target = (page.parent / href).resolve()
-    assert target == (basic_build.site / "facilitator/modules/01-alpha/index.html").resolve()
+    assert target == (basic_build.facilitator / "modules/01-alpha/index.html").resolve()
     back = re.search(r'class="sh-view-switch".*?href="([^"]+)"', target.read_text()).group(1)  # type: ignore[union-attr]
     assert (target.parent / back).resolve() == page.resolve()
 
 
 def test_every_expected_pdf_is_real(basic_build: Built) -> None:
-    found = {str(p.relative_to(basic_build.downloads)) for p in basic_build.downloads.rglob("*.pdf")}
+    found = set(basic_build.pdfs())
     assert found == EXPECTED_PDFS
+    participant = {
+        p.relative_to(basic_build.downloads).as_posix() for p in basic_build.downloads.rglob("*.pdf")
+    }
+    assert participant == {name for name in EXPECTED_PDFS if not name.startswith("guides/")}
     for name in EXPECTED_PDFS:
-        path = basic_build.downloads / name
+        path = basic_build.pdf(name)
         assert path.read_bytes()[:5] == b"%PDF-"
     assert "Alpha sheet" in pdf_text(basic_build.downloads / "handouts/alpha-sheet.pdf")
     assert "Beta sheet" in pdf_text(basic_build.downloads / "handouts/large-print/beta-sheet.pdf")
@@ -94,8 +145,13 @@ def test_module_page_links_handouts_and_pdfs(basic_build: Built) -> None:
     page = (basic_build.site / "modules/01-alpha/index.html").read_text()
     assert 'href="../../handouts/alpha-sheet.html"' in page
     assert 'href="../../downloads/handouts/alpha-sheet.pdf"' in page
-    fac = (basic_build.site / "facilitator/modules/01-alpha/index.html").read_text()
-    assert 'href="../../../downloads/handouts/alpha-sheet.pdf"' in fac
+    fac = (basic_build.facilitator / "modules/01-alpha/index.html").read_text()
+    assert 'href="../../../site/downloads/handouts/alpha-sheet.pdf"' in fac  # across to the site
+    assert (
+        (basic_build.facilitator / "modules/01-alpha" / "../../../site/downloads/handouts/alpha-sheet.pdf")
+        .resolve()
+        .exists()
+    )
 
 
 def test_sources_are_read_once_for_three_outputs(make_build: Callable[..., Built]) -> None:
@@ -276,12 +332,12 @@ def test_parallel_build_equals_serial(make_build: Callable[..., Built], tmp_path
     serial_out = tmp_path / "serial"
     build(BuildOptions(root=parallel.root, out=serial_out, jobs=1, only="site"))
     for page in (
-        "docs/tracks.html",
-        "docs/indexes.html",
-        "modules/01-alpha/index.html",
+        "site/docs/tracks.html",
+        "site/docs/indexes.html",
+        "site/modules/01-alpha/index.html",
         "facilitator/docs/indexes.html",
     ):
-        assert (parallel.site / page).read_text() == (serial_out / "site" / page).read_text(), page
+        assert (parallel.out / page).read_text() == (serial_out / page).read_text(), page
 
 
 def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) -> None:
@@ -293,9 +349,9 @@ def test_editing_minutes_updates_every_agenda(make_build: Callable[..., Built]) 
     replace_in(module, ":minutes: 10", ":minutes: 15")
     built.rebuild()
     assert not built.report.warnings, [d.format() for d in built.report.warnings]
-    for page in (tracks, built.site / "facilitator/docs/tracks.html"):
+    for page in (tracks, built.facilitator / "docs/tracks.html"):
         assert "09:35–09:45" in page.read_text(), page
-    guide = pdf_text(built.downloads / "guides/short-facilitator-guide.pdf")
+    guide = pdf_text(built.pdf("guides/short-facilitator-guide.pdf"))
     assert "09:35" in guide
 
 
@@ -304,7 +360,7 @@ def test_editing_a_track_rebuilds_its_agenda(make_build: Callable[..., Built]) -
     conf = built.root / "conf/curriculum.yaml"
     replace_in(conf, 'start: "09:00"\n        end: "10:00"', 'start: "08:00"\n        end: "09:00"')
     built.rebuild()
-    for page in (built.site / "docs/tracks.html", built.site / "facilitator/docs/tracks.html"):
+    for page in (built.site / "docs/tracks.html", built.facilitator / "docs/tracks.html"):
         assert "08:00–08:30" in page.read_text(), page
 
 
@@ -544,7 +600,7 @@ def test_facilitator_pages_do_not_depend_on_writing_print_fragments(tmp_path: Pa
         report = build(BuildOptions(root=root, out=out, jobs=2, only=only))  # type: ignore[arg-type]
         assert not report.errors, report.errors
         outputs[only] = out
-    full, site_only = outputs[None] / "site/facilitator", outputs["site"] / "site/facilitator"
+    full, site_only = outputs[None] / "facilitator", outputs["site"] / "facilitator"
     pages = sorted(p.relative_to(full) for p in full.rglob("*.html"))
     assert pages == sorted(p.relative_to(site_only) for p in site_only.rglob("*.html"))
     for page in pages:

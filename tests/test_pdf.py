@@ -31,7 +31,7 @@ def text_of(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", KINDS)
 def test_pdf_is_tagged_pdf_ua_with_metadata(basic_build: Built, name: str) -> None:
-    with pikepdf.open(basic_build.downloads / name) as pdf:
+    with pikepdf.open(basic_build.pdf(name)) as pdf:
         root = pdf.Root
         assert "/StructTreeRoot" in root
         assert bool(root.MarkInfo.Marked)
@@ -49,7 +49,7 @@ def test_pdf_is_tagged_pdf_ua_with_metadata(basic_build: Built, name: str) -> No
 
 def test_every_font_is_embedded(basic_build: Built) -> None:
     for name in KINDS:
-        with pikepdf.open(basic_build.downloads / name) as pdf:
+        with pikepdf.open(basic_build.pdf(name)) as pdf:
             fonts = [f for page in pdf.pages for f in page.Resources.get("/Font", {}).values()]
             assert fonts
             for font in fonts:
@@ -58,7 +58,7 @@ def test_every_font_is_embedded(basic_build: Built) -> None:
                 assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
     if shutil.which("pdffonts"):
         listing = subprocess.run(
-            ["pdffonts", str(basic_build.downloads / KINDS[2])], capture_output=True, text=True, check=True
+            ["pdffonts", str(basic_build.pdf(KINDS[2]))], capture_output=True, text=True, check=True
         ).stdout
         rows = listing.splitlines()[2:]
         assert rows and all(" yes yes " in row for row in rows), listing
@@ -66,7 +66,7 @@ def test_every_font_is_embedded(basic_build: Built) -> None:
 
 
 def test_page_counts(basic_build: Built) -> None:
-    counts = {name: len(PdfReader(basic_build.downloads / name).pages) for name in KINDS}
+    counts = {name: len(PdfReader(basic_build.pdf(name)).pages) for name in KINDS}
     assert counts["handouts/alpha-sheet.pdf"] == 1
     assert 1 <= counts["handouts/large-print/alpha-sheet.pdf"] <= 2
     assert 6 <= counts["guides/short-facilitator-guide.pdf"] <= 20
@@ -94,7 +94,7 @@ def test_large_print_is_16pt_or_more(basic_build: Built) -> None:
 
 
 def test_facilitator_only_text_in_guide_not_in_workbook(basic_build: Built) -> None:
-    guide = "\n".join(text_of(basic_build.downloads / "guides/short-facilitator-guide.pdf"))
+    guide = "\n".join(text_of(basic_build.pdf("guides/short-facilitator-guide.pdf")))
     workbook = "\n".join(text_of(basic_build.downloads / "workbooks/short-participant-workbook.pdf"))
     handout = "\n".join(text_of(basic_build.downloads / "handouts/beta-sheet.pdf"))
     for secret in (
@@ -111,7 +111,7 @@ def test_facilitator_only_text_in_guide_not_in_workbook(basic_build: Built) -> N
 
 
 def test_table_of_contents_page_numbers_match(basic_build: Built) -> None:
-    pages = text_of(basic_build.downloads / "guides/short-facilitator-guide.pdf")
+    pages = text_of(basic_build.pdf("guides/short-facilitator-guide.pdf"))
     toc = next(p for p in pages if p.lstrip().startswith("Contents"))
     entries = dict(re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", toc, re.M))
     assert {"Agenda", "Alpha module", "Beta module", "Glossary", "References"} <= set(entries)
@@ -124,7 +124,7 @@ def test_table_of_contents_page_numbers_match(basic_build: Built) -> None:
 
 
 def test_bookmarks_follow_headings(basic_build: Built) -> None:
-    reader = PdfReader(basic_build.downloads / "guides/short-facilitator-guide.pdf")
+    reader = PdfReader(basic_build.pdf("guides/short-facilitator-guide.pdf"))
     top = [item.title for item in reader.outline if not isinstance(item, list)]
     assert top[:4] == ["Agenda", "Preparation checklist", "Alpha module", "Beta module"]
 
@@ -142,9 +142,10 @@ def test_two_builds_are_byte_identical(tmp_path: Path, basic_build: Built) -> No
     other = tmp_path / "again"
     report = build(BuildOptions(root=basic_build.root, out=other, jobs=1))
     assert not report.errors
-    for pdf in basic_build.downloads.rglob("*.pdf"):
-        twin = other / "site" / "downloads" / pdf.relative_to(basic_build.downloads)
-        assert pdf.read_bytes() == twin.read_bytes(), pdf.name
+    again = Built(basic_build.root, other, report)
+    assert set(again.pdfs()) == set(basic_build.pdfs())
+    for name, pdf in basic_build.pdfs().items():
+        assert pdf.read_bytes() == again.pdf(name).read_bytes(), name
 
 
 def test_sandbox_refuses_outside_network_and_devices(tmp_path: Path) -> None:

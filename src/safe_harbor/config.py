@@ -44,6 +44,11 @@ class SiteSettings:
     license_url: str = "https://creativecommons.org/licenses/by-sa/4.0/"
     online_address: str = ""  # printed on handouts only when set
     facilitator_view: bool = True
+    # Where each view is published, as seen from the other's root folder (a relative path or an
+    # address): the view switch and the facilitator view's links to participant PDFs use them.
+    # The defaults fit the two folders side by side in _build/; "" leaves the switch out.
+    facilitator_address: str = "../facilitator/"
+    participant_address: str = "../site/"
 
 
 @dataclass
@@ -96,6 +101,8 @@ SITE_KEYS = (
     "license_url",
     "online_address",
     "facilitator_view",
+    "facilitator_address",
+    "participant_address",
 )
 PRINT_KEYS = ("paper", "bleed", "crop_marks", "large_print", "discreet", "discreet_title")
 
@@ -133,6 +140,8 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
         ),
         online_address=get_str(site_data, "online_address", source),
         facilitator_view=_get_bool(site_data, "facilitator_view", source, True),
+        facilitator_address=_get_address(site_data, "facilitator_address", "../facilitator/", source),
+        participant_address=_get_address(site_data, "participant_address", "../site/", source),
     )
     print_data = get_mapping(data, "print", source)
     check_keys(print_data, PRINT_KEYS, source, " in 'print'")
@@ -195,6 +204,15 @@ def read_utf8(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         message = f"byte 0x{data[exc.start]:02x} is not UTF-8 text; save the file as UTF-8"
         raise DiagnosticError([Diagnostic.of(Code.FILE_UNREADABLE, message, path, line)]) from None
+
+
+def _get_address(mapping: LinedDict, key: str, default: str, source: Source) -> str:
+    """A folder or address another view is published at; always ends with ``/`` (or is empty)."""
+    value = get_str(mapping, key, source, default=default)
+    if any(c in value for c in "\"'<>` \n") or value.startswith(("javascript:", "data:")):
+        source.error(Code.CONFIG_INVALID, f"{key!r} must be a folder or a web address", mapping.line_of(key))
+        return default
+    return value if not value or value.endswith("/") else value + "/"
 
 
 def _get_bool(mapping: LinedDict, key: str, source: Source, default: bool) -> bool:

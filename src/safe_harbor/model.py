@@ -184,6 +184,14 @@ class Handout:
         )
 
 
+FACILITATOR_PDFS = "guides"  # the folder of facilitator-only PDFs in the downloads folder
+
+
+def is_facilitator_pdf(path: str) -> bool:
+    """Whether a PDF (path relative to the downloads folder) is for facilitators only."""
+    return path.split("/", 1)[0] == FACILITATOR_PDFS
+
+
 def handout_pdf_path(handout_id: str, audience: str, *, large: bool = False) -> str:
     """Where a handout's PDF goes, relative to the downloads folder.
 
@@ -191,7 +199,7 @@ def handout_pdf_path(handout_id: str, audience: str, *, large: bool = False) -> 
     participant handouts, and have no large-print edition.
     """
     if audience == "facilitator":
-        return f"guides/handouts/{handout_id}.pdf"
+        return f"{FACILITATOR_PDFS}/handouts/{handout_id}.pdf"
     return f"handouts/large-print/{handout_id}.pdf" if large else f"handouts/{handout_id}.pdf"
 
 

@@ -7,7 +7,8 @@
    does that alone for ``--only pdf`` or a site without a facilitator view).  Sphinx's own
    incremental logic applies to each.
 3. **PDFs**: print documents are assembled from the fragments and rendered in parallel, only when
-   their content hash changed, into ``site/downloads/``.
+   their content hash changed, into ``site/downloads/`` (participant PDFs) and
+   ``facilitator/downloads/`` (guides and facilitator handouts).
 
 Every problem from any stage is collected as a :class:`~safe_harbor.diagnostics.Diagnostic`.
 """
@@ -20,6 +21,7 @@ import io
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -99,9 +101,10 @@ def paths(options: BuildOptions) -> dict[str, Path]:
     return {
         "doctrees": build / ".doctrees",
         "site": build / "site",
-        "facilitator": build / "site" / "facilitator",
+        "facilitator": build / "facilitator",
         "print": build / "print",
         "downloads": build / "site" / "downloads",
+        "facilitator-downloads": build / "facilitator" / "downloads",
         "pdfcache": build / ".pdf-cache.json",
         "sphinx-state": build / ".sphinx-state.json",
     }
@@ -141,6 +144,7 @@ def build(options: BuildOptions, say: Reporter = lambda _: None) -> BuildReport:
 
 def _build(options: BuildOptions, config: CurriculumConfig, report: BuildReport, say: Reporter) -> None:
     where = paths(options)
+    _remove_old_layout(where["site"], say)
 
     steps = _sphinx_steps(options, config.site.facilitator_view, where)
     state = SphinxState(where["sphinx-state"])
@@ -270,6 +274,14 @@ def recheck_notes(options: BuildOptions, config: CurriculumConfig, print_dir: Pa
         )
         lines.append(where.format(options.root))
     return lines
+
+
+def _remove_old_layout(site: Path, say: Reporter) -> None:
+    """Builds before 0.2 wrote the facilitator view and guides inside the participant site."""
+    for old in (site / "facilitator", site / "downloads" / "guides"):
+        if old.is_dir():
+            say(f"removing {old} (facilitator outputs are now in the facilitator folder)")
+            shutil.rmtree(old)
 
 
 @dataclass(frozen=True)
@@ -472,6 +484,7 @@ def render_pdfs(
         jobs,
         base_dir=where["print"],
         downloads_dir=where["downloads"],
+        facilitator_downloads_dir=where["facilitator-downloads"],
         cache_path=where["pdfcache"],
         allowed_roots=[options.root, options.build_dir, STATIC],
         workers=options.workers,

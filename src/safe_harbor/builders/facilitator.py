@@ -109,7 +109,7 @@ class ParticipantHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, Atomi
 
 
 class FacilitatorHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, AtomicPagesMixin):
-    """HTML pages for facilitators, written under ``site/facilitator/`` by ``safe-harbor build``.
+    """HTML pages for facilitators, written to ``facilitator/`` beside the participant ``site/``.
 
     The standard HTML builder but for its name, which tells
     :func:`safe_harbor.sphinx_ext.writing.on_doctree_resolved` to keep facilitator-only nodes.

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..atomic import temp_path, write_text_atomic
 from ..diagnostics import Code, Diagnostic
+from ..model import is_facilitator_pdf
 from .documents import PrintJob
 
 RENDERER_VERSION = "1"  # bump when the way PDFs are written changes
@@ -199,6 +200,7 @@ def render_jobs(
     *,
     base_dir: Path,
     downloads_dir: Path,
+    facilitator_downloads_dir: Path | None = None,
     cache_path: Path,
     allowed_roots: Sequence[Path],
     workers: int,
@@ -208,19 +210,21 @@ def render_jobs(
     source_path: Callable[[str], str] = lambda docname: docname,
 ) -> list[RenderResult]:
     cache = PdfCache(cache_path)
+    folders = Folders(downloads_dir, facilitator_downloads_dir or downloads_dir)
     file_hashes: dict[str, str] = {}
     todo: list[tuple[PrintJob, str]] = []
     results: list[RenderResult] = []
     for job in jobs:
         key = job_key(job, base_dir, file_hashes)
-        if cache.keys.get(job.output) == key and (downloads_dir / job.output).exists():
+        if cache.keys.get(job.output) == key and folders.target(job.output).exists():
             results.append(RenderResult(job.output, rendered=False, pages=cache.pages.get(job.output, 0)))
         else:
             todo.append((job, key))
-    _remove_stale(jobs, cache, downloads_dir)
+    _remove_stale(jobs, cache, folders)
     # temp files of a render that was killed (SIGKILL gives no chance to clean up)
-    for leftover in downloads_dir.glob("**/.*.pdf.tmp-*"):
-        leftover.unlink(missing_ok=True)
+    for folder in {downloads_dir, folders.facilitator}:
+        for leftover in folder.glob("**/.*.pdf.tmp-*"):
+            leftover.unlink(missing_ok=True)
     if todo:
         # Longest documents first, so a big guide does not start last and leave a core idle.
         todo.sort(key=lambda item: len(item[0].html), reverse=True)
@@ -237,7 +241,7 @@ def render_jobs(
                     render_one,
                     job.html,
                     base_url,
-                    str(downloads_dir / job.output),
+                    str(folders.target(job.output)),
                     key,
                     time_limit(job, timeout, timeout_per_mb),
                 ): (
@@ -309,10 +313,22 @@ def time_limit(job: PrintJob, base: int, per_mb: int) -> int:
     return base + per_mb * len(job.html.encode()) // 1_000_000
 
 
-def _remove_stale(jobs: Sequence[PrintJob], cache: PdfCache, downloads_dir: Path) -> None:
+@dataclass(frozen=True)
+class Folders:
+    """Participant PDFs go to the participant site's downloads, facilitator PDFs to the
+    facilitator view's, so the participant site can be published alone."""
+
+    participant: Path
+    facilitator: Path
+
+    def target(self, output: str) -> Path:
+        return (self.facilitator if is_facilitator_pdf(output) else self.participant) / output
+
+
+def _remove_stale(jobs: Sequence[PrintJob], cache: PdfCache, folders: Folders) -> None:
     """PDFs this builder made earlier for jobs that no longer exist (a handout was removed)."""
     planned = {job.output for job in jobs}
     for output in list(cache.keys):
         if output not in planned:
-            (downloads_dir / output).unlink(missing_ok=True)
+            folders.target(output).unlink(missing_ok=True)
             del cache.keys[output]

@@ -20,6 +20,9 @@ def register_config_values(app: Sphinx) -> None:
     app.add_config_value("safe_harbor_modules_dir", "modules", "env", str)
     app.add_config_value("safe_harbor_handouts_dir", "handouts", "env", str)
     app.add_config_value("safe_harbor_downloads_dir", "downloads", "html", str)
+    # Set from conf/curriculum.yaml: every page links across to the other view, so a change
+    # must rewrite every page (Sphinx compares "html" settings with its last build).
+    app.add_config_value("safe_harbor_view_addresses", "", "html", str)
     app.connect("config-inited", _resolve_config)
 
 
@@ -27,10 +30,13 @@ def _resolve_config(app: Sphinx, config: Config) -> None:
     path = Path(app.confdir) / config.safe_harbor_curriculum
     config.safe_harbor_curriculum = str(path.resolve())
     try:
-        load_cached(path.resolve())
+        site = load_cached(path.resolve()).site
     except DiagnosticError as exc:
         # Sphinx prints a ConfigError as one clean message, without a traceback.
         raise ConfigError(str(exc)) from None
+    config.safe_harbor_view_addresses = (
+        f"{site.facilitator_view} {site.facilitator_address} {site.participant_address}"
+    )
 
 
 def load_cached(path: Path) -> CurriculumConfig:

@@ -40,18 +40,30 @@ def add_view_switch(
         return
     if not curriculum_config(app.env).site.facilitator_view or not app.config.safe_harbor_view_switch:
         return
+    site = curriculum_config(app.env).site
     up = "../" * pagename.count("/")
-    page = html.escape(f"{pagename}.html")
     if app.builder.name == "facilitator":
-        here, other, href = "facilitator view", "participant view", f"../{up}{page}"
+        here, other = "facilitator view", "participant view"
+        href = view_address(up, site.participant_address or "../site/", f"{pagename}.html")
     else:
-        here, other, href = "participant view", "facilitator view", f"{up}facilitator/{page}"
+        if not site.facilitator_address:
+            return  # published without a way across
+        here, other = "participant view", "facilitator view"
+        href = view_address(up, site.facilitator_address, f"{pagename}.html")
+    href = html.escape(href)
     switch = (
         f'<nav class="sh-view-switch" aria-label="Views">'
         f"<p>You are reading the <strong>{here}</strong>. "
         f'<a href="{href}">Switch to the {other}</a></p></nav>'
     )
     context["body"] = switch + context.get("body", "")
+
+
+def view_address(up: str, address: str, path: str) -> str:
+    """*path* in the other view, published at *address* (relative to this view's root, or absolute)."""
+    if "://" in address or address.startswith("/"):
+        return address + path
+    return up + address + path
 
 
 def withhold_headings(app: Sphinx, builder: Any) -> None:

@@ -17,7 +17,7 @@ from sphinx.locale import get_translation
 from sphinx.util.osutil import relative_uri
 
 from ..diagnostics import Code
-from ..model import Handout
+from ..model import Handout, is_facilitator_pdf
 from ..yamlsource import did_you_mean
 from . import nodes as sh
 from .aggregates import fill_aggregate
@@ -86,11 +86,19 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
 
 
 def pdf_uri(builder: Builder, fromdoc: str, path: str) -> str:
-    """URI of a file under the site's downloads folder, as seen from ``fromdoc``."""
+    """URI of a PDF under a view's downloads folder, as seen from ``fromdoc``.
+
+    Each view has its own: facilitator PDFs (``guides/``) are in the facilitator view's, the
+    others in the participant site's, which the facilitator view links across to.
+    """
+    from .config_bridge import curriculum_config
+    from .site import view_address
+
     to_root = "../" * fromdoc.count("/")
-    if builder.name == "facilitator":
-        to_root += "../"
     downloads = builder.config.safe_harbor_downloads_dir
+    if builder.name == "facilitator" and not is_facilitator_pdf(path):
+        address = curriculum_config(builder.env).site.participant_address or "../site/"
+        return view_address(to_root, address, f"{downloads}/{path}")
     return f"{to_root}{downloads}/{path}"
 
 
