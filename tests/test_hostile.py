@@ -604,3 +604,76 @@ def test_killed_site_build_recovers_to_a_clean_build(tmp_path: Path) -> None:
     shutil.copytree(root, clean / "root")
     assert not build(BuildOptions(root=clean / "root", out=clean / "out", jobs=2, only="site")).errors
     assert_same_tree(out, clean / "out")
+
+
+def test_damaged_manifest_is_a_message_and_is_rewritten_next_time(tmp_path: Path) -> None:
+    from safe_harbor.config import load_curriculum_config
+    from safe_harbor.fingerprint import SphinxState
+    from safe_harbor.pipeline import BuildReport, _has_output, paths, render_pdfs
+
+    root = copy_root("test-basic", tmp_path)
+    options = BuildOptions(root=root, out=tmp_path / "out")
+    where = paths(options)
+    where["print"].mkdir(parents=True)
+    (where["print"] / "manifest.json").write_text('{"site": {"title": "Test", "lang')  # cut short
+    state = SphinxState(where["sphinx-state"])
+    state.record("safeharbor-print", "fingerprint", [])
+    state.save()
+    report = BuildReport()
+    render_pdfs(options, load_curriculum_config(root / "conf"), where, report, lambda _: None)
+    assert [d.code for d in report.errors] == ["SH302"] and "damaged" in report.errors[0].message
+    assert not _has_output("safeharbor-print", where["print"])  # so the next build writes it again
+    assert SphinxState(where["sphinx-state"]).unchanged("safeharbor-print", "fingerprint") is None
+
+
+WORKER_SCRIPT = """
+import sys
+from pathlib import Path
+from safe_harbor.pdf import render
+from safe_harbor.pdf.documents import PrintJob
+
+folder = Path(sys.argv[1])
+job = PrintJob("slow.pdf", "slow", "<p>text</p>" * 200000, "handout", ["slow"])
+render.render_jobs([job], base_dir=folder, downloads_dir=folder, cache_path=folder / "c.json",
+                   allowed_roots=[folder], workers=1)
+"""
+
+
+def test_pdf_workers_die_with_a_killed_build(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "render.py"
+    script.write_text(WORKER_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    build_process = subprocess.Popen([sys.executable, str(script), str(tmp_path)], env=env)
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 120
+        while not workers and time.monotonic() < deadline:
+            children = Path(f"/proc/{build_process.pid}/task/{build_process.pid}/children")
+            workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+            time.sleep(0.2)
+        assert workers, "no PDF worker started"
+        time.sleep(3)  # the worker is rendering now
+        build_process.send_signal(signal.SIGKILL)
+        build_process.wait()
+        deadline = time.monotonic() + 30
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid in workers if _running(pid)]
+            time.sleep(0.2)
+        assert not alive, f"PDF workers {alive} outlived the build"
+    finally:
+        if build_process.poll() is None:
+            build_process.kill()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
