@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from safe_harbor.model import handout_pdf_path
 from safe_harbor.pipeline import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +42,9 @@ def test_real_curriculum_builds_without_problems(real_build: tuple[Path, object]
 def test_every_handout_fits_two_pages(real_build: tuple[Path, object]) -> None:
     root, _ = real_build
     for handout in HANDOUTS:
-        pdf = root / "_build/site/downloads/handouts" / f"{handout.stem}.pdf"
+        audience = "facilitator" if "audience: facilitator" in handout.read_text() else "participant"
+        view = "facilitator" if audience == "facilitator" else "site"  # facilitator PDFs are beside the site
+        pdf = root / "_build" / view / "downloads" / handout_pdf_path(handout.stem, audience)
         assert 1 <= len(PdfReader(pdf).pages) <= 2, handout.name
 
 
