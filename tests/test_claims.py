@@ -146,7 +146,7 @@ def test_the_register_reaches_the_manifest(claims_build: Built) -> None:
 def test_the_guide_lists_facts_to_recheck(claims_build: Built) -> None:
     text = "\n".join(
         page.extract_text() or ""
-        for page in PdfReader(claims_build.downloads / "guides/short-facilitator-guide.pdf").pages
+        for page in PdfReader(claims_build.pdf("guides/short-facilitator-guide.pdf")).pages
     )
     section = text[text.index("These statements can change") :]
     assert "Re-check due. The act became law in 2018" in " ".join(section.split())
