@@ -466,7 +466,7 @@ def render(work: Plan, workers: int) -> list[str]:
     workers = max(1, min(workers or os.cpu_count() or 1, len(work.jobs)))
     base_url = STATIC.as_uri() + "/"
     with cf.ProcessPoolExecutor(
-        max_workers=workers, initializer=init_worker, initargs=([str(STATIC)],)
+        max_workers=workers, initializer=init_worker, initargs=([str(STATIC)], os.getpid())
     ) as pool:
         futures = {
             pool.submit(
