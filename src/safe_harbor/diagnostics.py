@@ -70,7 +70,9 @@ class Code(enum.Enum):
         "SH106",
         Severity.ERROR,
         N_("file outside the project or not a regular file"),
-        N_("Copy the file into the project (a link that points outside does not count) and refer to the copy."),
+        N_(
+            "Copy the file into the project (a link that points outside does not count) and refer to the copy."
+        ),
     )
     BUILD_FOLDER_BUSY = (
         "SH107",

@@ -171,7 +171,13 @@ def _build(options: BuildOptions, config: CurriculumConfig, report: BuildReport,
             for marker in markers:
                 marker.touch()
             run_sphinx(
-                options, step.builder, step.outdir, where["doctrees"], report, overrides, rewrite_all=rewrite_all
+                options,
+                step.builder,
+                step.outdir,
+                where["doctrees"],
+                report,
+                overrides,
+                rewrite_all=rewrite_all,
             )
             new = report.diagnostics[before:]
             failed = any(d.code in _RUN_FAILED for d in new)
@@ -196,7 +202,7 @@ def _build(options: BuildOptions, config: CurriculumConfig, report: BuildReport,
                 "lists them in seconds) or build with --keep-going"
             ).format(count=len(report.errors))
         )
-        return report
+        return
     if options.only != "site":
         say(f"[{total}/{total}] PDFs")
         started = time.perf_counter()

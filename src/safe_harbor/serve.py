@@ -209,6 +209,13 @@ def create_app(rebuilder: SiteRebuilder, url_host: str) -> Any:
         routes=[
             WebSocketRoute("/websocket-reload", watcher, name="reload"),
             Route(PDF_ROUTE, pdfs, methods=["GET", "POST"]),
+            # the two views are folders side by side; their links cross as ../facilitator/ and ../site/
+            Mount(
+                "/facilitator",
+                app=StaticFiles(directory=paths(options)["facilitator"], html=True, check_dir=False),
+                name="facilitator",
+            ),
+            Mount("/site", app=StaticFiles(directory=site, html=True), name="site"),
             Mount("/", app=StaticFiles(directory=site, html=True), name="static"),
         ],
         middleware=[Middleware(JavascriptInjectorMiddleware, ws_url=url_host)],
