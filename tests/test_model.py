@@ -141,7 +141,8 @@ def test_check_track_reports_overrun_and_unknown_module() -> None:
     source = Source(Path("conf/curriculum.yaml"))
     check_track(track, modules(), source)
     codes = sorted(d.code for d in source.diagnostics)
-    assert codes == ["SH203", "SH205"]
+    # without m3, day 1 ends at 09:45, before its planned 10:00 (SH209); day 2 overruns (SH205)
+    assert codes == ["SH203", "SH205", "SH209"]
     unknown = next(d for d in source.diagnostics if d.code == "SH203")
     assert unknown.line == 9 and "'m3'" in unknown.message
 
@@ -160,3 +161,41 @@ def test_merge_items_counts_modules() -> None:
         ("Timer", 1, ["m1"]),
         ("Tape", 1, ["m2"]),
     ]
+
+
+def day_track(end: str) -> Track:
+    """One day from 09:00 holding m1 (30 min) and a 15-minute break: its items end at 09:45."""
+    track, source = load_track(
+        f'id: one\ntitle: One\ndays:\n  - start: "09:00"\n    end: "{end}"\n'
+        "    items:\n      - module: m1\n      - break: 15\n"
+    )
+    assert source.diagnostics == []
+    return track
+
+
+def timing_codes(track: Track) -> list[tuple[str, str]]:
+    source = Source(Path("conf/curriculum.yaml"))
+    check_track(track, modules(), source)
+    return [(d.code, d.message) for d in source.diagnostics]
+
+
+def test_unused_stretch_at_the_end_of_a_day_warns() -> None:
+    (plan,) = build_agenda(day_track("09:46"), modules())
+    assert plan.unused == 1 and plan.overrun == 0
+    ((code, message),) = timing_codes(day_track("09:46"))
+    assert code == "SH209"
+    assert message == (
+        "track 'one', Day 1: its last item ends at 09:45, 1 min before its end time 09:46; "
+        "fill the time or move the end time"
+    )
+    ((code, message),) = timing_codes(day_track("10:45"))
+    assert code == "SH209" and "60 min before" in message
+
+
+def test_day_that_ends_on_time_or_overruns_has_no_unused_warning() -> None:
+    (plan,) = build_agenda(day_track("09:45"), modules())
+    assert plan.unused == plan.overrun == 0
+    assert timing_codes(day_track("09:45")) == []
+    (plan,) = build_agenda(day_track("09:44"), modules())
+    assert plan.unused == 0 and plan.overrun == 1
+    assert [code for code, _ in timing_codes(day_track("09:44"))] == ["SH205"]

@@ -150,6 +150,12 @@ class Code(enum.Enum):
         N_("claim last checked too long ago"),
         N_("Check the fact again against its source, then update the claim's date."),
     )
+    AGENDA_UNUSED = (
+        "SH212",
+        Severity.WARNING,
+        N_("day ends before its planned end time"),
+        N_("Lengthen a break or an activity, or move the end time to when the last item ends."),
+    )
     UNKNOWN_DIRECTIVE = (
         "SH220",
         Severity.ERROR,

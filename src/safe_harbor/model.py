@@ -369,6 +369,11 @@ class DayPlan:
     def overrun(self) -> int:
         return max(0, self.finish - self.end)
 
+    @property
+    def unused(self) -> int:
+        """Minutes between the end of the last item and the planned end: time nobody planned."""
+        return max(0, self.end - self.finish)
+
 
 def item_minutes(item: TrackItem, modules: dict[str, Module]) -> int:
     if item.kind != "module":
@@ -397,7 +402,13 @@ def build_agenda(track: Track, modules: dict[str, Module]) -> list[DayPlan]:
 
 
 def check_track(track: Track, modules: dict[str, Module], source: Source) -> None:
-    """Unknown modules or activities, and days that run past their end time."""
+    """Unknown modules or activities, and days whose items do not fill them to the minute.
+
+    A day that runs past its planned end (``SH205``) and a day whose last item ends before it
+    (``SH209``) are both warnings: a printed agenda that says 16:00 when the sessions end at 15:00
+    misleads participants, co-facilitators and the people booking the room as much as one that
+    overruns.
+    """
     for day in track.days:
         for item in day.items:
             if item.kind != "module":
@@ -424,6 +435,17 @@ def check_track(track: Track, modules: dict[str, Module], source: Source) -> Non
                     Code.AGENDA_OVERRUN,
                     f"track {track.id!r}, {plan.title}: runs until {format_clock(plan.finish)}, "
                     f"{plan.overrun} min past its end time {format_clock(plan.end)}",
+                    source.path,
+                    day.line,
+                )
+            )
+        elif plan.unused:
+            source.diagnostics.append(
+                Diagnostic.of(
+                    Code.AGENDA_UNUSED,
+                    f"track {track.id!r}, {plan.title}: its last item ends at {format_clock(plan.finish)}, "
+                    f"{plan.unused} min before its end time {format_clock(plan.end)}; "
+                    "fill the time or move the end time",
                     source.path,
                     day.line,
                 )

@@ -115,8 +115,12 @@ def agenda(ctx: AggregateContext) -> list[nodes.Node]:
                     classes=["sh-agenda-table"],
                 )
             )
-            if plan.overrun:
-                text = f"This day runs {plan.overrun} min past its planned end time."
+            if plan.overrun or plan.unused:
+                text = (
+                    f"This day runs {plan.overrun} min past its planned end time."
+                    if plan.overrun
+                    else f"This day's sessions end {plan.unused} min before its planned end time."
+                )
                 warning = nodes.warning()
                 warning += nodes.paragraph(text, text)
                 result.append(warning)
