@@ -239,6 +239,38 @@ def test_render_time_limit(tmp_path: Path) -> None:
     assert not target.exists() and not list(tmp_path.glob(".*tmp*"))
 
 
+def test_render_time_limit_counts_processor_time_not_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render slowed by a busy machine (here: one that waits 1.5 s without computing) is not
+    stopped by a 1-second limit; only processor time counts."""
+    import time
+    import types
+
+    from safe_harbor.pdf import render
+
+    class Document:
+        pages = [object()]
+
+        def write_pdf(self, target: str, **options: object) -> None:
+            Path(target).write_bytes(b"%PDF-1.7\n%%EOF\n")
+
+    class WaitingHTML:
+        def __init__(self, **options: object) -> None:
+            pass
+
+        def render(self) -> Document:
+            time.sleep(1.5)
+            return Document()
+
+    render.init_worker([str(tmp_path)])
+    monkeypatch.setitem(render._WORKER, "weasyprint", types.SimpleNamespace(HTML=WaitingHTML))
+    target = tmp_path / "waited.pdf"
+    outcome = render.render_one("<p>x</p>", tmp_path.as_uri() + "/", str(target), "x" * 32, 1)
+    assert "error" not in outcome, outcome
+    assert outcome["pages"] == 1 and target.exists()
+
+
 def test_handout_over_its_page_limit_warns(make_build: Callable[..., Built]) -> None:
     built = make_build(only="site")
     handout = built.root / "handouts/alpha-sheet.md"

@@ -127,7 +127,9 @@ def init_worker(allowed_roots: Sequence[str], parent: int | None = None) -> None
 
     _WORKER["weasyprint"] = weasyprint
     _WORKER["fetcher"] = SandboxFetcher([Path(r) for r in allowed_roots])
-    signal.signal(signal.SIGALRM, _on_alarm)
+    # The limit counts this process's processor time, not the wall clock: a busy machine (a CI
+    # runner, several builds at once) slows a render down without making it any less healthy.
+    signal.signal(signal.SIGPROF, _on_alarm)
     if parent is not None:
         die_with_parent(parent)
 
@@ -162,7 +164,7 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
     _WORKER["log"].messages.clear()
     fetcher = _WORKER["fetcher"]
     fetcher.refused.clear()
-    signal.alarm(timeout)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
         document.write_pdf(
@@ -170,7 +172,7 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
             pdf_variant="pdf/ua-1",
             pdf_identifier=identifier.encode()[:32],
         )
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         if fetcher.refused:  # WeasyPrint skips what an SVG image cannot load, with a warning only
             raise fetcher.refused[0]
         os.replace(tmp, dest)
@@ -182,11 +184,14 @@ def render_one(html: str, base_url: str, target: str, identifier: str, timeout: 
     except FetchRefused as exc:
         return {"error": "fetch", "message": f"refused {exc.url}: {exc.reason}"}
     except RenderTimeout:
-        return {"error": "timeout", "message": f"rendering took longer than {timeout} s and was stopped"}
+        return {
+            "error": "timeout",
+            "message": f"rendering used more than {timeout} s of processor time and was stopped",
+        }
     except Exception as exc:  # any renderer failure becomes one diagnostic, never a traceback
         return {"error": "render", "message": f"{type(exc).__name__}: {exc}"}
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         tmp.unlink(missing_ok=True)
 
 
