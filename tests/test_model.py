@@ -141,8 +141,8 @@ def test_check_track_reports_overrun_and_unknown_module() -> None:
     source = Source(Path("conf/curriculum.yaml"))
     check_track(track, modules(), source)
     codes = sorted(d.code for d in source.diagnostics)
-    # without m3, day 1 ends at 09:45, before its planned 10:00 (SH209); day 2 overruns (SH205)
-    assert codes == ["SH203", "SH205", "SH209"]
+    # without m3, day 1 ends at 09:45, before its planned 10:00 (SH212); day 2 overruns (SH205)
+    assert codes == ["SH203", "SH205", "SH212"]
     unknown = next(d for d in source.diagnostics if d.code == "SH203")
     assert unknown.line == 9 and "'m3'" in unknown.message
 
@@ -183,13 +183,13 @@ def test_unused_stretch_at_the_end_of_a_day_warns() -> None:
     (plan,) = build_agenda(day_track("09:46"), modules())
     assert plan.unused == 1 and plan.overrun == 0
     ((code, message),) = timing_codes(day_track("09:46"))
-    assert code == "SH209"
+    assert code == "SH212"
     assert message == (
         "track 'one', Day 1: its last item ends at 09:45, 1 min before its end time 09:46; "
         "fill the time or move the end time"
     )
     ((code, message),) = timing_codes(day_track("10:45"))
-    assert code == "SH209" and "60 min before" in message
+    assert code == "SH212" and "60 min before" in message
 
 
 def test_day_that_ends_on_time_or_overruns_has_no_unused_warning() -> None:

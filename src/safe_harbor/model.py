@@ -405,7 +405,7 @@ def check_track(track: Track, modules: dict[str, Module], source: Source) -> Non
     """Unknown modules or activities, and days whose items do not fill them to the minute.
 
     A day that runs past its planned end (``SH205``) and a day whose last item ends before it
-    (``SH209``) are both warnings: a printed agenda that says 16:00 when the sessions end at 15:00
+    (``SH212``) are both warnings: a printed agenda that says 16:00 when the sessions end at 15:00
     misleads participants, co-facilitators and the people booking the room as much as one that
     overruns.
     """
