@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, (path, old)
     path.write_text(text.replace(old, new))
+
+
+def without_file_facts(html: str) -> str:
+    """A page without the size and page count of its downloads (known only once PDFs exist)."""
+    return re.sub(r'<span class="sh-file-facts">[^<]*</span>', '<span class="sh-file-facts"></span>', html)
 
 
 def copy_root(name: str, dest: Path) -> Path:

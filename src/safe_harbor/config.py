@@ -30,6 +30,7 @@ from .yamlsource import (
 CURRICULUM_FILE = "curriculum.yaml"
 PAPER_SIZES = ("letter", "a4")
 _LENGTH = re.compile(r"^\d{1,3}(\.\d{1,3})?(mm|in|pt)\Z")
+DEFAULT_QUICK_EXIT = "https://www.google.com/search?q=weather"
 
 
 @dataclass
@@ -49,6 +50,8 @@ class SiteSettings:
     # The defaults fit the two folders side by side in _build/; "" leaves the switch out.
     facilitator_address: str = "../facilitator/"
     participant_address: str = "../site/"
+    # The neutral page the "Leave this site" control and Escape twice replace the site with.
+    quick_exit: str = DEFAULT_QUICK_EXIT
 
 
 @dataclass
@@ -103,6 +106,7 @@ SITE_KEYS = (
     "facilitator_view",
     "facilitator_address",
     "participant_address",
+    "quick_exit",
 )
 PRINT_KEYS = ("paper", "bleed", "crop_marks", "large_print", "discreet", "discreet_title")
 
@@ -142,6 +146,7 @@ def load_curriculum_config(path: Path) -> CurriculumConfig:
         facilitator_view=_get_bool(site_data, "facilitator_view", source, True),
         facilitator_address=_get_address(site_data, "facilitator_address", "../facilitator/", source),
         participant_address=_get_address(site_data, "participant_address", "../site/", source),
+        quick_exit=_get_quick_exit(site_data, source),
     )
     print_data = get_mapping(data, "print", source)
     check_keys(print_data, PRINT_KEYS, source, " in 'print'")
@@ -220,6 +225,18 @@ def _get_bool(mapping: LinedDict, key: str, source: Source, default: bool) -> bo
     if not isinstance(value, bool):
         source.error(Code.CONFIG_INVALID, f"{key!r} must be true or false", mapping.line_of(key))
         return default
+    return value
+
+
+def _get_quick_exit(mapping: LinedDict, source: Source) -> str:
+    value = get_str(mapping, "quick_exit", source, default=DEFAULT_QUICK_EXIT).strip()
+    if not re.match(r"^https://[^\s/\"'<>]+(/[^\s\"'<>]*)?$", value):
+        source.error(
+            Code.CONFIG_INVALID,
+            f"quick_exit must be the https:// address of a neutral site, got {value!r}",
+            mapping.line_of("quick_exit"),
+        )
+        return DEFAULT_QUICK_EXIT
     return value
 
 

@@ -208,6 +208,9 @@ def _build(options: BuildOptions, config: CurriculumConfig, report: BuildReport,
         started = time.perf_counter()
         render_pdfs(options, config, where, report, say)
         report.timings["pdf"] = time.perf_counter() - started
+    started = time.perf_counter()
+    publish(options, config, where, report, say)
+    report.timings["publish"] = time.perf_counter() - started
 
 
 class BuildFolderBusy(Exception):
@@ -288,6 +291,34 @@ def _remove_old_layout(site: Path, say: Reporter) -> None:
         if old.is_dir():
             say(f"removing {old} (facilitator outputs are now in the facilitator folder)")
             shutil.rmtree(old)
+
+
+def publish(
+    options: BuildOptions,
+    config: CurriculumConfig,
+    where: dict[str, Path],
+    report: BuildReport,
+    say: Reporter,
+) -> None:
+    """File facts on every download link, then the offline copy (see :mod:`.publish`)."""
+    from .publish import fill_file_facts, write_offline_copy
+    from .sphinx_ext.downloads import offline_copy_name
+
+    fill_file_facts([where["site"], where["facilitator"]])
+    if options.only == "site" or report.errors or not (where["site"] / "index.html").exists():
+        return
+    name = offline_copy_name(config)
+    write_offline_copy(
+        where["site"],
+        where["downloads"],
+        name,
+        exclude=[where["facilitator"]],
+        print_dir=where["print"],
+        date=config.build_date,
+    )
+    # the Downloads page and the home page give the zip's size too
+    fill_file_facts([where["site"], where["facilitator"]])
+    say(f"      offline copy: {where['downloads'].relative_to(options.build_dir)}/{name}")
 
 
 @dataclass(frozen=True)

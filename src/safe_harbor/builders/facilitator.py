@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Set
 from pathlib import Path
@@ -12,6 +13,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 
 from ..atomic import temp_path, write_text_atomic
 from .navigation import SharedNavigationMixin
+from .pagefix import fix_page
 from .printhtml import FragmentWriter
 
 
@@ -21,6 +23,8 @@ class AtomicPagesMixin(StandaloneHTMLBuilder):
     Sphinx writes pages in place; an interrupted build would leave a truncated page.  Rendering
     into ``.<name>.tmp-<pid>`` and renaming keeps the previous page until the new one is whole.
     Templates compute links from the page name, not the file name, so the detour is invisible.
+    Each page passes through :func:`~.pagefix.fix_page` (accessibility fixes to the theme's
+    markup) on the way.
     """
 
     def create_pygments_style_file(self) -> None:
@@ -53,6 +57,14 @@ class AtomicPagesMixin(StandaloneHTMLBuilder):
             # Sphinx only logs a failed write (a full disk): rename the page only if it is whole.
             encoding = self.config.html_output_encoding
             if rendered and tmp.exists() and tmp.stat().st_size == _encoded_size(rendered[-1], encoding):
+                if final.suffix == ".html":
+                    text = tmp.read_text("utf-8")
+                    fixed = fix_page(text)
+                    if fixed != text:
+                        try:
+                            write_text_atomic(tmp, fixed)
+                        except OSError:
+                            return  # keep the last good page (the temp file is removed below)
                 os.replace(tmp, final)
         finally:
             del self.templates.render
@@ -102,13 +114,61 @@ class WholeSearchIndexMixin(StandaloneHTMLBuilder):
         super().dump_search_index()
 
 
-class ParticipantHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, AtomicPagesMixin):
+class SearchPreviewsMixin(StandaloneHTMLBuilder):
+    """Each page's own text for search previews read from disk (``_static/sh-previews.js``).
+
+    Sphinx's search fetches each result page for its preview, which browsers refuse under
+    ``file://`` (the offline copy). The text is taken from the doctree as it is indexed (after
+    facilitator-only content is removed for the participant site), without the title and the
+    site's download boxes, and kept across incremental builds. The script loads the file only
+    when a fetch fails, so readers online never download it.
+    """
+
+    PREVIEWS = "_static/sh-previews.js"
+    PREVIEW_CHARS = 20000
+    _PREFIX = "window.SH_PREVIEWS = "
+
+    def init(self) -> None:
+        super().init()
+        self.sh_previews: dict[str, str] = {}
+        try:
+            text = (Path(self.outdir) / self.PREVIEWS).read_text("utf-8")
+            self.sh_previews = json.loads(text.removeprefix(self._PREFIX).rstrip().rstrip(";"))
+        except (OSError, ValueError):
+            pass
+
+    def write_doc_serialized(self, docname: str, doctree: nodes.document) -> None:
+        super().write_doc_serialized(docname, doctree)
+        copy = doctree.deepcopy()
+        for node in list(copy.findall(nodes.Element)):
+            if node.parent is not None and (
+                (
+                    isinstance(node, nodes.title)
+                    and isinstance(node.parent, nodes.section)
+                    and node.parent.parent is copy
+                )
+                or "sh-site-only" in node.get("classes", [])
+            ):
+                node.parent.remove(node)
+        self.sh_previews[docname] = " ".join(copy.astext().split())[: self.PREVIEW_CHARS]
+
+    def finish(self) -> None:
+        super().finish()
+        known = {d: t for d, t in sorted(self.sh_previews.items()) if d in self.env.found_docs}
+        write_text_atomic(Path(self.outdir) / self.PREVIEWS, self._PREFIX + json.dumps(known) + ";\n")
+
+
+class ParticipantHTMLBuilder(
+    SharedNavigationMixin, WholeSearchIndexMixin, SearchPreviewsMixin, AtomicPagesMixin
+):
     """The participant site (Sphinx's ``html`` builder, with atomic page writes)."""
 
     name = "html"
 
 
-class FacilitatorHTMLBuilder(SharedNavigationMixin, WholeSearchIndexMixin, AtomicPagesMixin):
+class FacilitatorHTMLBuilder(
+    SharedNavigationMixin, WholeSearchIndexMixin, SearchPreviewsMixin, AtomicPagesMixin
+):
     """HTML pages for facilitators, written to ``facilitator/`` beside the participant ``site/``.
 
     The standard HTML builder but for its name, which tells

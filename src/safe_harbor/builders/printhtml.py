@@ -31,6 +31,7 @@ from ..sphinx_ext.aggregates import fill_aggregate
 from ..sphinx_ext.config_bridge import curriculum_config
 from ..sphinx_ext.confine import checked_copyfile
 from ..sphinx_ext.domain import get_domain
+from ..sphinx_ext.downloads import SITE_ONLY_CLASS
 from ..sphinx_ext.writing import resolve_handout, strip_facilitator_content
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class FragmentWriter:
         participant = doctree.deepcopy()
         strip_facilitator_content(participant)
         facilitator = doctree.deepcopy() if keep else doctree
+        for copy in (participant, facilitator):  # download boxes are for the site, not the PDFs
+            for node in list(copy.findall(nodes.container)):
+                if SITE_ONLY_CLASS in node["classes"]:
+                    node.parent.remove(node)
         page = {
             "docname": docname,
             "title": title_node.astext() if title_node else docname,

@@ -25,7 +25,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     from .domain import CurriculumDomain
     from .reading import FacilitatorScopeTransform, ModulePageTransform, read_front_matter
     from .site import (
+        add_quick_exit,
         add_site_assets,
+        add_templates,
         add_view_switch,
         check_consistency,
         withhold_headings,
@@ -38,6 +40,8 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     confine.install(app)
     app.add_config_value("safe_harbor_glossary_doc", "docs/glossary", "env", str)
     app.add_config_value("safe_harbor_view_switch", True, "html", bool)
+    app.add_config_value("safe_harbor_privacy_doc", "docs/privacy", "html", str)
+    app.add_config_value("safe_harbor_downloads_doc", "docs/downloads", "html", str)
     # Set by `safe-harbor build`: the facilitator builder also writes the print fragments there.
     app.add_config_value("safe_harbor_print_dir", "", "", str)
     # Set by `safe-harbor check`: list claims due for a re-check (SH211) as warnings.
@@ -61,7 +65,9 @@ def setup_extension(app: Sphinx) -> dict[str, Any]:
     app.connect("env-check-consistency", check_consistency)
     app.connect("env-check-consistency", list_recheck_due)
     app.connect("doctree-resolved", on_doctree_resolved)
+    app.connect("config-inited", add_templates)
     app.connect("builder-inited", add_site_assets)
+    app.connect("html-page-context", add_quick_exit)
     app.connect("html-page-context", add_view_switch)
     app.connect("html-page-context", withhold_page_toc, priority=400)
     app.connect("write-started", withhold_headings)

@@ -231,7 +231,21 @@ def module_index(ctx: AggregateContext) -> list[nodes.Node]:
     return [table(["Module", "Length", "Summary"], rows, classes=["sh-module-table"])]
 
 
+def downloads(ctx: AggregateContext) -> list[nodes.Node]:
+    from .downloads import downloads_lists
+
+    return downloads_lists(ctx.app, ctx.docname, facilitator=ctx.facilitator)
+
+
+def offline_copy(ctx: AggregateContext) -> list[nodes.Node]:
+    from .downloads import offline_copy as paragraph
+
+    return paragraph(ctx.app, ctx.docname)
+
+
 FILLERS: dict[str, Filler] = {
+    "downloads": downloads,
+    "offline-copy": offline_copy,
     "agenda": agenda,
     "preparation-checklist": preparation_checklist,
     "objectives-index": objectives_index,

@@ -170,6 +170,8 @@ AGGREGATES = (
     "handout-index",
     "facilitator-notes-index",
     "module-index",
+    "downloads",
+    "offline-copy",
 )
 
 

@@ -114,9 +114,9 @@ class CurriculumDomain(Domain):
 
     def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
         for docname, handout in self.handouts_by_doc.items():
-            yield handout.id, handout.title, "handout", docname, "", 1
+            yield handout.id, handout.title, "handout", docname, "", -1
         for docname, module in self.modules_by_doc.items():
-            yield module.id, module.title, "module", docname, "", 1
+            yield module.id, module.title, "module", docname, "", -1
 
 
 _PER_DOC = ("modules", "handouts", "notes", "blocks", "aggregates", "claims")

@@ -171,15 +171,20 @@ def summary_card(module: Module) -> nodes.container:
     rows.append(("Summary", module.summary))
     card += field_list(rows, classes=["sh-summary-facts"])
     sections = [
-        ("By the end, participants will be able to", module.objectives),
-        ("Materials", module.materials),
-        ("Preparation", module.preparation),
-        ("Content notes", module.content_notes),
+        ("By the end, participants will be able to", module.objectives, False),
+        ("Materials", module.materials, False),
+        # the facilitator's steps before the session: not the trainee's business
+        ("Preparation", module.preparation, True),
+        ("Content notes", module.content_notes, False),
     ]
-    for heading, items in sections:
+    for heading, items, facilitator_only in sections:
         if items:
-            card += nodes.paragraph(heading, heading, classes=["sh-summary-heading"])
-            card += bullet_list(items)
+            parent: nodes.Element = card
+            if facilitator_only:
+                parent = sh.facilitator_only(classes=["sh-summary-part"], kind="preparation")
+                card += parent
+            parent += nodes.paragraph(heading, heading, classes=["sh-summary-heading"])
+            parent += bullet_list(items)
     if module.handouts:
         card += nodes.paragraph("Handouts", "Handouts", classes=["sh-summary-heading"])
         card += bullet_list(

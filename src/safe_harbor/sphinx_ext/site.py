@@ -1,5 +1,5 @@
-"""The participant and facilitator sites: self-hosted assets, the view switch, and checks that
-need every document (unknown handouts and modules, tracks)."""
+"""The participant and facilitator sites: self-hosted assets and templates, the quick exit, the
+view switch, and checks that need every document (unknown handouts and modules, tracks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.locale import get_translation
 
 from .. import STATIC
 from ..diagnostics import Code
@@ -19,17 +21,59 @@ from .config_bridge import curriculum_config
 from .directives import warn
 from .domain import get_domain
 
+_ = get_translation("safe_harbor")
+
+TEMPLATES = STATIC.parent / "templates"
 SITE_BUILDERS = frozenset({"html", "facilitator"})
+# Elements the site adds around a page's own text: search previews skip them.
+CHROME_CLASS = "sh-chrome"
+
+
+def add_templates(app: Sphinx, config: Config) -> None:
+    """Our few template overrides (quick exit, search page heading, search box) come first."""
+    if str(TEMPLATES) not in config.templates_path:
+        config.templates_path.insert(0, str(TEMPLATES))
 
 
 def add_site_assets(app: Sphinx) -> None:
-    """Fonts and styles ship inside the package: the site makes no third-party requests."""
+    """Fonts, styles and script ship inside the package: the site makes no third-party requests."""
     if not isinstance(app.builder, StandaloneHTMLBuilder):
         return
     static = str(STATIC)
     if static not in app.config.html_static_path:
         app.config.html_static_path.append(static)
     app.add_css_file("safe-harbor.css")
+    # deferred: runs after searchtools.js is defined and before the search starts
+    app.add_js_file("safe-harbor.js", loading_method="defer")
+
+
+def add_quick_exit(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """The "Leave this site" control and the privacy page link, first on every page.
+
+    The script (static/safe-harbor.js) replaces the page with the neutral site on a click or
+    on Escape pressed twice; without JavaScript the link still leads there.
+    """
+    if app.builder.name not in SITE_BUILDERS:
+        return
+    site = curriculum_config(app.env).site
+    privacy_doc = app.config.safe_harbor_privacy_doc
+    privacy = ""
+    if privacy_doc in app.env.found_docs:
+        privacy = (
+            f'<a class="sh-privacy-link" href="{html.escape(context["pathto"](privacy_doc))}">'
+            f"{html.escape(_('About your privacy and safety'))}</a>"
+        )
+    label, hint = _("Leave this site"), _("or press Esc twice")
+    context["sh_quick_exit"] = (
+        f'<div class="sh-safety-bar {CHROME_CLASS}">'
+        f'<p class="sh-quick-exit-wrap"><a class="sh-quick-exit" id="sh-quick-exit" '
+        f'href="{html.escape(site.quick_exit)}" rel="noreferrer noopener" data-sh-quick-exit>'
+        f"{html.escape(label)}</a> "
+        f'<span class="sh-quick-exit-hint">{html.escape(hint)}</span></p>{privacy}</div>'
+    )
+    context["sh_search_title"] = _("Search")
 
 
 def add_view_switch(
@@ -43,18 +87,19 @@ def add_view_switch(
     site = curriculum_config(app.env).site
     up = "../" * pagename.count("/")
     if app.builder.name == "facilitator":
-        here, other = "facilitator view", "participant view"
+        here, other = _("facilitator view"), _("participant view")
         href = view_address(up, site.participant_address or "../site/", f"{pagename}.html")
     else:
         if not site.facilitator_address:
             return  # published without a way across
-        here, other = "participant view", "facilitator view"
+        here, other = _("participant view"), _("facilitator view")
         href = view_address(up, site.facilitator_address, f"{pagename}.html")
     href = html.escape(href)
+    reading = _("You are reading the <strong>%s</strong>.") % html.escape(here)
+    switch_to = html.escape(_("Switch to the %s") % other)
     switch = (
-        f'<nav class="sh-view-switch" aria-label="Views">'
-        f"<p>You are reading the <strong>{here}</strong>. "
-        f'<a href="{href}">Switch to the {other}</a></p></nav>'
+        f'<nav class="sh-view-switch {CHROME_CLASS}" aria-label="{html.escape(_("Views"))}">'
+        f'<p>{reading} <a href="{href}">{switch_to}</a></p></nav>'
     )
     context["body"] = switch + context.get("body", "")
 

@@ -5,7 +5,9 @@ Runs on ``doctree-resolved`` for every builder, on the builder's own copy of the
 1. facilitator-only nodes are removed unless the builder writes a facilitator output, so the
    participant HTML, its search index and any other format never contain them;
 2. ``handout`` references become links to the handout's page and its PDF;
-3. aggregate placeholders become tables and lists (see :mod:`.aggregates`).
+3. aggregate placeholders become tables and lists (see :mod:`.aggregates`);
+4. block titles ("Content note", "At a glance", "Debrief"...) become headings one level below
+   their section, so heading navigation and the PDF structure find them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from . import nodes as sh
 from .aggregates import fill_aggregate
 from .directives import warn
 from .domain import get_domain
+from .downloads import add_download_box
 
 _ = get_translation("safe_harbor")
 
@@ -83,6 +86,20 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
         fill_aggregate(app, placeholder, docname, facilitator=facilitator)
     for ref in list(doctree.findall(sh.handout_ref)):
         ref.replace_self(resolve_handout(app, ref, docname))
+    add_download_box(app, doctree, docname, facilitator=facilitator)
+    set_block_heading_levels(doctree)
+
+
+def set_block_heading_levels(doctree: nodes.Node) -> None:
+    """Block titles are rubrics; give each the heading level below its enclosing section."""
+    for rubric in doctree.findall(nodes.rubric):
+        if "sh-block-title" not in rubric["classes"] or "heading-level" in rubric:
+            continue
+        depth, parent = 0, rubric.parent
+        while parent is not None:
+            depth += isinstance(parent, nodes.section)
+            parent = parent.parent
+        rubric["heading-level"] = min(max(depth, 1) + 1, 6)
 
 
 def pdf_uri(builder: Builder, fromdoc: str, path: str) -> str:
