@@ -173,16 +173,23 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from .pipeline import BuildOptions
-    from .serve import serve
-
-    root = find_root(args.root)
+def _curriculum_root(start: Path) -> Path | None:
+    """The curriculum folder at or above *start*, or ``None`` after saying there is none."""
+    root = find_root(start)
     if root is None:
         print(
             _("safe-harbor: SH105 no conf/conf.py here or above; run from the curriculum folder"),
             file=sys.stderr,
         )
+    return root
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .pipeline import BuildOptions
+    from .serve import serve
+
+    root = _curriculum_root(args.root)
+    if root is None:
         return 2
     options = BuildOptions(root=root, out=args.out.resolve() if args.out else None, jobs=1)
     with contextlib.suppress(KeyboardInterrupt):
@@ -194,12 +201,8 @@ def _new(args: argparse.Namespace) -> int:
     from .diagnostics import DiagnosticError
     from .scaffold import new_source
 
-    root = find_root(args.root)
+    root = _curriculum_root(args.root)
     if root is None:
-        print(
-            _("safe-harbor: SH105 no conf/conf.py here or above; run from the curriculum folder"),
-            file=sys.stderr,
-        )
         return 2
     try:
         path = new_source(root, args.kind, args.title, args.slug)
